@@ -1,0 +1,73 @@
+import { parseArgs } from 'node:util';
+import { DevClusterError } from '../devcluster/errors.ts';
+import {
+  DEFAULT_LOCAL_PORTS,
+  defaultLocalDir,
+  localBuild,
+  localDown,
+  localKubeconfig,
+  localStatus,
+  localUp,
+} from './local.ts';
+
+const USAGE = `Usage: flink-operator <command>
+
+Commands:
+  local up [--dir DIR] [--port PORT]   start the local control plane (etcd, kube-apiserver,
+                                        kube-controller-manager) on loopback, building it once
+  local down [--dir DIR]               stop exactly the processes \`local up\` started
+  local status [--dir DIR]             show the components, their pids and logs
+  local kubeconfig [--dir DIR] [--print]
+                                        print the kubeconfig path (or its content)
+  local build                          build and cache the control plane binaries only
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      dir: { type: 'string' },
+      port: { type: 'string' },
+      print: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  const [command, sub] = positionals;
+  if (values.help || !command) {
+    console.log(USAGE);
+    return command || values.help ? 0 : 1;
+  }
+  if (command === 'local') {
+    const opts = {
+      dir: values.dir ?? defaultLocalDir(),
+      apiserverPort: values.port ? Number(values.port) : DEFAULT_LOCAL_PORTS.apiserver,
+    };
+    switch (sub) {
+      case 'up':
+        await localUp(opts);
+        return 0;
+      case 'down':
+        await localDown(opts);
+        return 0;
+      case 'status':
+        return localStatus(opts);
+      case 'kubeconfig':
+        return localKubeconfig(opts, values.print ?? false);
+      case 'build':
+        await localBuild();
+        return 0;
+    }
+  }
+  console.error(`unknown command: ${[command, sub].filter(Boolean).join(' ')}\n\n${USAGE}`);
+  return 2;
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (err) {
+  if (err instanceof DevClusterError) {
+    console.error(`error: ${err.message}`);
+    process.exitCode = 1;
+  } else throw err;
+}

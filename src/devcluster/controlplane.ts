@@ -1,0 +1,343 @@
+import fsp from 'node:fs/promises';
+import http from 'node:http';
+import https from 'node:https';
+import path from 'node:path';
+import YAML from 'yaml';
+import { createClusterCertificates, type ClusterCertificates } from './certs.ts';
+import { DevClusterError } from './errors.ts';
+import { ensureBinaries } from './gobuild.ts';
+import { freePort, portBusy } from './ports.ts';
+import { isRunning, logTail, startProcess, stopProcess, type ManagedProcess } from './processes.ts';
+import { PINNED, binaryPath } from './versions.ts';
+
+export interface ControlPlanePorts {
+  etcdClient: number;
+  etcdPeer: number;
+  apiserver: number;
+}
+
+export interface ControlPlaneOptions {
+  /** Folder for data, certificates, logs, kubeconfig and the state file. */
+  dir: string;
+  /** Fixed ports; any left out is picked free. */
+  ports?: Partial<ControlPlanePorts>;
+  log?: (line: string) => void;
+  /** How long to wait for each component to become healthy. */
+  healthTimeoutMs?: number;
+}
+
+/** What a running control plane looks like on disk (`state.json`), so another process can use or stop it. */
+export interface ControlPlaneState {
+  dir: string;
+  kubeconfig: string;
+  server: string;
+  ports: ControlPlanePorts;
+  kubernetesVersion: string;
+  processes: ManagedProcess[];
+  startedAt: string;
+}
+
+export const SERVICE_CIDR = '10.0.0.0/24';
+const KUBERNETES_SERVICE_IP = '10.0.0.1';
+
+const stateFile = (dir: string) => path.join(dir, 'state.json');
+
+export async function readState(dir: string): Promise<ControlPlaneState | undefined> {
+  try {
+    return JSON.parse(await fsp.readFile(stateFile(dir), 'utf8')) as ControlPlaneState;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Starts etcd, kube-apiserver and kube-controller-manager on loopback, waits until each is
+ * healthy and writes a kubeconfig. On any failure it stops what it started and throws a
+ * DevClusterError naming the step and its log file.
+ */
+export async function startControlPlane(opts: ControlPlaneOptions): Promise<ControlPlaneState> {
+  const log = opts.log ?? (() => {});
+  const timeout = opts.healthTimeoutMs ?? 90_000;
+  const dir = path.resolve(opts.dir);
+  const previous = await readState(dir);
+  if (previous && previous.processes.some(isRunning)) {
+    throw new DevClusterError('starting the control plane', `one is already running from ${dir}; stop it first`);
+  }
+  await ensureBinaries(log);
+
+  const ports = await choosePorts(opts.ports ?? {});
+  const logs = path.join(dir, 'logs');
+  const certDir = path.join(dir, 'certs');
+  await fsp.mkdir(logs, { recursive: true });
+  await fsp.rm(path.join(dir, 'etcd-data'), { recursive: true, force: true });
+  await fsp.mkdir(certDir, { recursive: true });
+  const certs = await createClusterCertificates(KUBERNETES_SERVICE_IP);
+  const files = await writeCertificates(certDir, certs);
+  const server = `https://127.0.0.1:${ports.apiserver}`;
+  const adminTls: TlsClient = { ca: certs.ca.cert, cert: certs.admin.cert, key: certs.admin.key };
+  const kubeconfig = path.join(dir, 'kubeconfig');
+  await fsp.writeFile(kubeconfig, kubeconfigYaml(server, certs), { mode: 0o600 });
+
+  const state: ControlPlaneState = {
+    dir,
+    kubeconfig,
+    server,
+    ports,
+    kubernetesVersion: PINNED.kubernetes,
+    processes: [],
+    startedAt: new Date().toISOString(),
+  };
+  const saveState = () => fsp.writeFile(stateFile(dir), JSON.stringify(state, null, 2));
+
+  try {
+    log(`starting etcd on 127.0.0.1:${ports.etcdClient}`);
+    const etcd = startProcess('etcd', binaryPath('etcd'), etcdArgs(dir, ports), path.join(logs, 'etcd.log'));
+    state.processes.push(etcd);
+    await saveState();
+    await waitHealthy('etcd', etcd, timeout, () => httpOk(`http://127.0.0.1:${ports.etcdClient}/health`));
+
+    log(`starting kube-apiserver on ${server}`);
+    const apiserver = startProcess(
+      'kube-apiserver',
+      binaryPath('kube-apiserver'),
+      apiserverArgs(dir, ports, files),
+      path.join(logs, 'kube-apiserver.log'),
+    );
+    state.processes.push(apiserver);
+    await saveState();
+    await waitHealthy('kube-apiserver', apiserver, timeout, () => httpsOk(`${server}/readyz`, adminTls));
+
+    log('starting kube-controller-manager');
+    const kcm = startProcess(
+      'kube-controller-manager',
+      binaryPath('kube-controller-manager'),
+      controllerManagerArgs(kubeconfig, files),
+      path.join(logs, 'kube-controller-manager.log'),
+    );
+    state.processes.push(kcm);
+    await saveState();
+    // The service-account controller creating `default` in namespace default shows the controllers run.
+    await waitHealthy('kube-controller-manager', kcm, timeout, () =>
+      httpsOk(`${server}/api/v1/namespaces/default/serviceaccounts/default`, adminTls),
+    );
+    log(`control plane ready; KUBECONFIG=${kubeconfig}`);
+    return state;
+  } catch (err) {
+    await stopControlPlane(dir);
+    throw err;
+  }
+}
+
+/** Stops exactly the processes recorded in `dir`'s state file, newest first. */
+export async function stopControlPlane(dir: string): Promise<ManagedProcess[]> {
+  const state = await readState(path.resolve(dir));
+  if (!state) return [];
+  const stopped: ManagedProcess[] = [];
+  for (const proc of [...state.processes].reverse()) {
+    if (isRunning(proc)) {
+      await stopProcess(proc);
+      stopped.push(proc);
+    }
+  }
+  await fsp.rm(stateFile(state.dir), { force: true });
+  return stopped;
+}
+
+export interface ControlPlaneStatus {
+  state?: ControlPlaneState;
+  components: { name: string; pid: number; running: boolean; logFile: string }[];
+  apiserverReady: boolean;
+}
+
+export async function controlPlaneStatus(dir: string): Promise<ControlPlaneStatus> {
+  const state = await readState(path.resolve(dir));
+  if (!state) return { components: [], apiserverReady: false };
+  const components = state.processes.map((p) => ({ name: p.name, pid: p.pid, running: isRunning(p), logFile: p.logFile }));
+  const kc = YAML.parse(await fsp.readFile(state.kubeconfig, 'utf8')) as KubeconfigShape;
+  const user = kc.users[0]?.user;
+  const ca = kc.clusters[0]?.cluster['certificate-authority-data'];
+  const apiserverReady =
+    user && ca
+      ? await httpsOk(`${state.server}/readyz`, {
+          ca: decode(ca),
+          cert: decode(user['client-certificate-data']),
+          key: decode(user['client-key-data']),
+        })
+      : false;
+  return { state, components, apiserverReady };
+}
+
+async function choosePorts(fixed: Partial<ControlPlanePorts>): Promise<ControlPlanePorts> {
+  const chosen: Partial<ControlPlanePorts> = {};
+  for (const key of ['etcdClient', 'etcdPeer', 'apiserver'] as const) {
+    const port = fixed[key];
+    if (port !== undefined) {
+      if (await portBusy(port)) {
+        throw new DevClusterError('choosing ports', `port ${port} (${key}) on 127.0.0.1 is already in use`);
+      }
+      chosen[key] = port;
+    } else {
+      let port = await freePort();
+      while (Object.values(chosen).includes(port)) port = await freePort();
+      chosen[key] = port;
+    }
+  }
+  return chosen as ControlPlanePorts;
+}
+
+interface CertificateFiles {
+  ca: string;
+  caKey: string;
+  apiserverCert: string;
+  apiserverKey: string;
+  serviceAccountKey: string;
+}
+
+async function writeCertificates(certDir: string, certs: ClusterCertificates): Promise<CertificateFiles> {
+  const files: CertificateFiles = {
+    ca: path.join(certDir, 'ca.crt'),
+    caKey: path.join(certDir, 'ca.key'),
+    apiserverCert: path.join(certDir, 'apiserver.crt'),
+    apiserverKey: path.join(certDir, 'apiserver.key'),
+    serviceAccountKey: path.join(certDir, 'service-account.key'),
+  };
+  await fsp.writeFile(files.ca, certs.ca.cert);
+  await fsp.writeFile(files.caKey, certs.ca.key, { mode: 0o600 });
+  await fsp.writeFile(files.apiserverCert, certs.apiserver.cert);
+  await fsp.writeFile(files.apiserverKey, certs.apiserver.key, { mode: 0o600 });
+  await fsp.writeFile(files.serviceAccountKey, certs.serviceAccountKey, { mode: 0o600 });
+  return files;
+}
+
+function etcdArgs(dir: string, ports: ControlPlanePorts): string[] {
+  const peer = `http://127.0.0.1:${ports.etcdPeer}`;
+  const client = `http://127.0.0.1:${ports.etcdClient}`;
+  return [
+    '--name=local',
+    `--data-dir=${path.join(dir, 'etcd-data')}`,
+    `--listen-client-urls=${client}`,
+    `--advertise-client-urls=${client}`,
+    `--listen-peer-urls=${peer}`,
+    `--initial-advertise-peer-urls=${peer}`,
+    `--initial-cluster=local=${peer}`,
+    // A throwaway test store: durability across power loss does not matter, speed does.
+    '--unsafe-no-fsync=true',
+    '--quota-backend-bytes=4294967296',
+    '--log-level=warn',
+  ];
+}
+
+function apiserverArgs(dir: string, ports: ControlPlanePorts, files: CertificateFiles): string[] {
+  return [
+    `--etcd-servers=http://127.0.0.1:${ports.etcdClient}`,
+    `--cert-dir=${path.join(dir, 'certs')}`,
+    `--tls-cert-file=${files.apiserverCert}`,
+    `--tls-private-key-file=${files.apiserverKey}`,
+    `--client-ca-file=${files.ca}`,
+    `--secure-port=${ports.apiserver}`,
+    '--bind-address=127.0.0.1',
+    '--advertise-address=127.0.0.1',
+    `--service-cluster-ip-range=${SERVICE_CIDR}`,
+    '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+    `--service-account-key-file=${files.serviceAccountKey}`,
+    `--service-account-signing-key-file=${files.serviceAccountKey}`,
+    '--authorization-mode=RBAC',
+    '--allow-privileged=true',
+    '--profiling=false',
+  ];
+}
+
+function controllerManagerArgs(kubeconfig: string, files: CertificateFiles): string[] {
+  return [
+    `--kubeconfig=${kubeconfig}`,
+    `--authentication-kubeconfig=${kubeconfig}`,
+    `--authorization-kubeconfig=${kubeconfig}`,
+    '--leader-elect=false',
+    '--use-service-account-credentials=false',
+    `--service-account-private-key-file=${files.serviceAccountKey}`,
+    `--root-ca-file=${files.ca}`,
+    `--cluster-signing-cert-file=${files.ca}`,
+    `--cluster-signing-key-file=${files.caKey}`,
+    `--service-cluster-ip-range=${SERVICE_CIDR}`,
+    '--bind-address=127.0.0.1',
+    '--secure-port=0',
+    '--profiling=false',
+  ];
+}
+
+interface KubeconfigShape {
+  clusters: { name: string; cluster: { server: string; 'certificate-authority-data': string } }[];
+  users: { name: string; user: { 'client-certificate-data': string; 'client-key-data': string } }[];
+}
+
+const encode = (pem: string) => Buffer.from(pem).toString('base64');
+const decode = (b64: string) => Buffer.from(b64, 'base64').toString('utf8');
+
+function kubeconfigYaml(server: string, certs: ClusterCertificates): string {
+  return YAML.stringify({
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: 'flink-operator-local', cluster: { server, 'certificate-authority-data': encode(certs.ca.cert) } }],
+    users: [
+      {
+        name: 'local-admin',
+        user: {
+          'client-certificate-data': encode(certs.admin.cert),
+          'client-key-data': encode(certs.admin.key),
+        },
+      },
+    ],
+    contexts: [{ name: 'flink-operator-local', context: { cluster: 'flink-operator-local', user: 'local-admin' } }],
+    'current-context': 'flink-operator-local',
+  });
+}
+
+async function waitHealthy(
+  name: string,
+  proc: ManagedProcess,
+  timeoutMs: number,
+  check: () => Promise<boolean>,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!isRunning(proc)) {
+      const tail = await logTail(proc.logFile);
+      throw new DevClusterError(`starting ${name}`, `the process exited early. Last log lines:\n${tail}`, proc.logFile);
+    }
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new DevClusterError(
+    `starting ${name}`,
+    `not healthy after ${Math.round(timeoutMs / 1000)}s. Last log lines:\n${await logTail(proc.logFile)}`,
+    proc.logFile,
+  );
+}
+
+function httpOk(url: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = http.get(url, { timeout: 2000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on('error', () => resolve(false));
+    req.on('timeout', () => req.destroy());
+  });
+}
+
+interface TlsClient {
+  ca: string;
+  cert: string;
+  key: string;
+}
+
+function httpsOk(url: string, tls: TlsClient): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = https.get(url, { ...tls, timeout: 2000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on('error', () => resolve(false));
+    req.on('timeout', () => req.destroy());
+  });
+}
