@@ -19,8 +19,8 @@ export interface ClusterCertificates {
   ca: PemPair;
   apiserver: PemPair;
   admin: PemPair;
-  /** Signs and verifies service-account tokens. */
-  serviceAccountKey: string;
+  /** Signs service-account tokens (private) and verifies them (public). */
+  serviceAccountKey: { key: string; publicKey: string };
 }
 
 async function toPem(key: CryptoKey): Promise<string> {
@@ -111,5 +111,14 @@ export async function createClusterCertificates(serviceIp: string): Promise<Clus
   });
   const admin = await issue(ca, { commonName: 'local-admin', organizations: ['system:masters'], usage: 'client' });
   const saKeys = await newKeys();
-  return { ca: { cert: ca.cert, key: ca.key }, apiserver, admin, serviceAccountKey: await toPem(saKeys.privateKey) };
+  const publicDer = await webcrypto.subtle.exportKey('spki', saKeys.publicKey);
+  return {
+    ca: { cert: ca.cert, key: ca.key },
+    apiserver,
+    admin,
+    serviceAccountKey: {
+      key: await toPem(saKeys.privateKey),
+      publicKey: x509.PemConverter.encode(publicDer, 'PUBLIC KEY'),
+    },
+  };
 }

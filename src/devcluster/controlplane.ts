@@ -7,7 +7,8 @@ import { createClusterCertificates, type ClusterCertificates } from './certs.ts'
 import { DevClusterError } from './errors.ts';
 import { ensureBinaries } from './gobuild.ts';
 import { freePort, portBusy } from './ports.ts';
-import { isRunning, logTail, startProcess, stopProcess, type ManagedProcess } from './processes.ts';
+import { waitHealthy } from './health.ts';
+import { isRunning, startProcess, stopProcess, type ManagedProcess } from './processes.ts';
 import { PINNED, binaryPath } from './versions.ts';
 
 export interface ControlPlanePorts {
@@ -24,7 +25,11 @@ export interface ControlPlaneOptions {
   log?: (line: string) => void;
   /** How long to wait for each component to become healthy. */
   healthTimeoutMs?: number;
+  /** Extra command-line flags per component (for example a shorter etcd compaction interval in tests). */
+  extraArgs?: Partial<Record<ComponentName, string[]>>;
 }
+
+export type ComponentName = 'etcd' | 'kube-apiserver' | 'kube-controller-manager';
 
 /** What a running control plane looks like on disk (`state.json`), so another process can use or stop it. */
 export interface ControlPlaneState {
@@ -63,9 +68,9 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   if (previous && previous.processes.some(isRunning)) {
     throw new DevClusterError('starting the control plane', `one is already running from ${dir}; stop it first`);
   }
-  await ensureBinaries(log);
-
   const ports = await choosePorts(opts.ports ?? {});
+  await ensureBinaries(log);
+  const extra = (name: ComponentName) => opts.extraArgs?.[name] ?? [];
   const logs = path.join(dir, 'logs');
   const certDir = path.join(dir, 'certs');
   await fsp.mkdir(logs, { recursive: true });
@@ -91,7 +96,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
 
   try {
     log(`starting etcd on 127.0.0.1:${ports.etcdClient}`);
-    const etcd = startProcess('etcd', binaryPath('etcd'), etcdArgs(dir, ports), path.join(logs, 'etcd.log'));
+    const etcd = startProcess('etcd', binaryPath('etcd'), [...etcdArgs(dir, ports), ...extra('etcd')], path.join(logs, 'etcd.log'));
     state.processes.push(etcd);
     await saveState();
     await waitHealthy('etcd', etcd, timeout, () => httpOk(`http://127.0.0.1:${ports.etcdClient}/health`));
@@ -100,7 +105,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     const apiserver = startProcess(
       'kube-apiserver',
       binaryPath('kube-apiserver'),
-      apiserverArgs(dir, ports, files),
+      [...apiserverArgs(dir, ports, files), ...extra('kube-apiserver')],
       path.join(logs, 'kube-apiserver.log'),
     );
     state.processes.push(apiserver);
@@ -111,7 +116,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     const kcm = startProcess(
       'kube-controller-manager',
       binaryPath('kube-controller-manager'),
-      controllerManagerArgs(kubeconfig, files),
+      [...controllerManagerArgs(kubeconfig, files), ...extra('kube-controller-manager')],
       path.join(logs, 'kube-controller-manager.log'),
     );
     state.processes.push(kcm);
@@ -191,6 +196,7 @@ interface CertificateFiles {
   apiserverCert: string;
   apiserverKey: string;
   serviceAccountKey: string;
+  serviceAccountPublicKey: string;
 }
 
 async function writeCertificates(certDir: string, certs: ClusterCertificates): Promise<CertificateFiles> {
@@ -200,12 +206,14 @@ async function writeCertificates(certDir: string, certs: ClusterCertificates): P
     apiserverCert: path.join(certDir, 'apiserver.crt'),
     apiserverKey: path.join(certDir, 'apiserver.key'),
     serviceAccountKey: path.join(certDir, 'service-account.key'),
+    serviceAccountPublicKey: path.join(certDir, 'service-account.pub'),
   };
   await fsp.writeFile(files.ca, certs.ca.cert);
   await fsp.writeFile(files.caKey, certs.ca.key, { mode: 0o600 });
   await fsp.writeFile(files.apiserverCert, certs.apiserver.cert);
   await fsp.writeFile(files.apiserverKey, certs.apiserver.key, { mode: 0o600 });
-  await fsp.writeFile(files.serviceAccountKey, certs.serviceAccountKey, { mode: 0o600 });
+  await fsp.writeFile(files.serviceAccountKey, certs.serviceAccountKey.key, { mode: 0o600 });
+  await fsp.writeFile(files.serviceAccountPublicKey, certs.serviceAccountKey.publicKey);
   return files;
 }
 
@@ -239,10 +247,12 @@ function apiserverArgs(dir: string, ports: ControlPlanePorts, files: Certificate
     '--advertise-address=127.0.0.1',
     `--service-cluster-ip-range=${SERVICE_CIDR}`,
     '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
-    `--service-account-key-file=${files.serviceAccountKey}`,
+    `--service-account-key-file=${files.serviceAccountPublicKey}`,
     `--service-account-signing-key-file=${files.serviceAccountKey}`,
     '--authorization-mode=RBAC',
     '--allow-privileged=true',
+    // Loopback cannot be published as the `kubernetes` Service endpoint; local pods get the address directly.
+    '--endpoint-reconciler-type=none',
     '--profiling=false',
   ];
 }
@@ -290,28 +300,6 @@ function kubeconfigYaml(server: string, certs: ClusterCertificates): string {
     contexts: [{ name: 'flink-operator-local', context: { cluster: 'flink-operator-local', user: 'local-admin' } }],
     'current-context': 'flink-operator-local',
   });
-}
-
-async function waitHealthy(
-  name: string,
-  proc: ManagedProcess,
-  timeoutMs: number,
-  check: () => Promise<boolean>,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (!isRunning(proc)) {
-      const tail = await logTail(proc.logFile);
-      throw new DevClusterError(`starting ${name}`, `the process exited early. Last log lines:\n${tail}`, proc.logFile);
-    }
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new DevClusterError(
-    `starting ${name}`,
-    `not healthy after ${Math.round(timeoutMs / 1000)}s. Last log lines:\n${await logTail(proc.logFile)}`,
-    proc.logFile,
-  );
 }
 
 function httpOk(url: string): Promise<boolean> {
