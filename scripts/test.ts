@@ -52,8 +52,13 @@ async function main(): Promise<number> {
     if (needsCluster) {
       clusterDir = fs.mkdtempSync(path.join(os.tmpdir(), 'flink-operator-test-'));
       const started = Date.now();
-      const state = await startControlPlane({ dir: clusterDir, log: (l) => console.log(`[control plane] ${l}`) });
-      console.log(`[control plane] ready in ${((Date.now() - started) / 1000).toFixed(1)}s at ${state.server}`);
+      const state = await startControlPlane({
+        dir: clusterDir,
+        log: (l) => console.log(`[control plane] ${l}`),
+      });
+      console.log(
+        `[control plane] ready in ${((Date.now() - started) / 1000).toFixed(1)}s at ${state.server}`,
+      );
       env.FLINK_OPERATOR_TEST_KUBECONFIG = state.kubeconfig;
       env.FLINK_OPERATOR_TEST_CLUSTER_DIR = clusterDir;
     }

@@ -29,10 +29,12 @@ function refName(ref: string): string {
 function convert(node: OpenApiSchema, defs: Record<string, OpenApiSchema>, seen: string[]): OpenApiSchema {
   const ref = typeof node.$ref === 'string' ? node.$ref : undefined;
   const allOf = Array.isArray(node.allOf) ? (node.allOf as OpenApiSchema[]) : undefined;
-  const target = ref ?? (allOf?.length === 1 && typeof allOf[0]?.$ref === 'string' ? allOf[0].$ref : undefined);
+  const target =
+    ref ?? (allOf?.length === 1 && typeof allOf[0]?.$ref === 'string' ? allOf[0].$ref : undefined);
   if (target !== undefined) {
     const name = refName(target);
-    if (INT_OR_STRING.has(name)) return { anyOf: [{ type: 'integer' }, { type: 'string' }], 'x-kubernetes-int-or-string': true };
+    if (INT_OR_STRING.has(name))
+      return { anyOf: [{ type: 'integer' }, { type: 'string' }], 'x-kubernetes-int-or-string': true };
     if (seen.includes(name)) throw new Error(`recursive schema at ${[...seen, name].join(' -> ')}`);
     const def = defs[name];
     if (!def) throw new Error(`unknown schema ${name}`);
@@ -43,7 +45,9 @@ function convert(node: OpenApiSchema, defs: Record<string, OpenApiSchema>, seen:
     if (!KEPT_KEYS.has(key)) continue;
     if (key === 'properties') {
       const props: OpenApiSchema = {};
-      for (const [p, s] of Object.entries(value as Record<string, OpenApiSchema>).sort(([a], [b]) => a.localeCompare(b))) {
+      for (const [p, s] of Object.entries(value as Record<string, OpenApiSchema>).sort(([a], [b]) =>
+        a.localeCompare(b),
+      )) {
         props[p] = convert(s, defs, seen);
       }
       out.properties = props;
@@ -65,11 +69,22 @@ function convert(node: OpenApiSchema, defs: Record<string, OpenApiSchema>, seen:
 function keepDroppedAlphaFields(pod: OpenApiSchema): void {
   const at = (node: OpenApiSchema | undefined, ...keys: string[]): OpenApiSchema | undefined =>
     keys.reduce<OpenApiSchema | undefined>((n, k) => n?.[k] as OpenApiSchema | undefined, node);
-  const claimStatus = at(pod, 'properties', 'status', 'properties', 'nodeAllocatableResourceClaimStatuses', 'items', 'properties');
+  const claimStatus = at(
+    pod,
+    'properties',
+    'status',
+    'properties',
+    'nodeAllocatableResourceClaimStatuses',
+    'items',
+    'properties',
+  );
   if (claimStatus && !claimStatus.resources) {
     claimStatus.resources = {
       type: 'object',
-      additionalProperties: { anyOf: [{ type: 'integer' }, { type: 'string' }], 'x-kubernetes-int-or-string': true },
+      additionalProperties: {
+        anyOf: [{ type: 'integer' }, { type: 'string' }],
+        'x-kubernetes-int-or-string': true,
+      },
     };
   }
 }
@@ -83,9 +98,14 @@ const source = path.join(
   'v3',
   'api__v1_openapi.json',
 );
-const doc = JSON.parse(fs.readFileSync(source, 'utf8')) as { components: { schemas: Record<string, OpenApiSchema> } };
+const doc = JSON.parse(fs.readFileSync(source, 'utf8')) as {
+  components: { schemas: Record<string, OpenApiSchema> };
+};
 const pod = convert(doc.components.schemas[POD] ?? {}, doc.components.schemas, [POD]);
 keepDroppedAlphaFields(pod);
 const out = path.join('src', 'api', 'schema', 'kubernetes-pod.schema.json');
-fs.writeFileSync(out, JSON.stringify({ source: `core/v1 Pod, Kubernetes ${PINNED.kubernetes}`, schema: pod }, null, 1) + '\n');
+fs.writeFileSync(
+  out,
+  JSON.stringify({ source: `core/v1 Pod, Kubernetes ${PINNED.kubernetes}`, schema: pod }, null, 1) + '\n',
+);
 console.log(`wrote ${out}`);

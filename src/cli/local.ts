@@ -1,7 +1,12 @@
 import os from 'node:os';
 import path from 'node:path';
 import fs from 'node:fs';
-import { controlPlaneStatus, readState, startControlPlane, stopControlPlane } from '../devcluster/controlplane.ts';
+import {
+  controlPlaneStatus,
+  readState,
+  startControlPlane,
+  stopControlPlane,
+} from '../devcluster/controlplane.ts';
 import { ensureBinaries } from '../devcluster/gobuild.ts';
 import { binDir } from '../devcluster/versions.ts';
 
@@ -61,7 +66,9 @@ export async function localStatus(opts: LocalOptions): Promise<number> {
   say(`server: ${status.state.server} (Kubernetes ${status.state.kubernetesVersion})`);
   say(`kubeconfig: ${status.state.kubeconfig}`);
   for (const c of status.components) {
-    say(`  ${c.name.padEnd(24)} pid ${String(c.pid).padEnd(8)} ${c.running ? 'running' : 'STOPPED'}  log: ${c.logFile}`);
+    say(
+      `  ${c.name.padEnd(24)} pid ${String(c.pid).padEnd(8)} ${c.running ? 'running' : 'STOPPED'}  log: ${c.logFile}`,
+    );
   }
   say(`api server ready: ${status.apiserverReady ? 'yes' : 'no'}`);
   return status.apiserverReady && status.components.every((c) => c.running) ? 0 : 1;

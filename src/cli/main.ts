@@ -13,6 +13,8 @@ import {
 const USAGE = `Usage: flink-operator <command>
 
 Commands:
+  embedded                             the embedded default: start the local cluster and
+                                        everything the project runs on it
   local up [--dir DIR] [--port PORT]   start the local control plane (etcd, kube-apiserver,
                                         kube-controller-manager) on loopback, building it once
   local down [--dir DIR]               stop exactly the processes \`local up\` started
@@ -37,6 +39,10 @@ async function main(argv: string[]): Promise<number> {
   if (values.help || !command) {
     console.log(USAGE);
     return command || values.help ? 0 : 1;
+  }
+  if (command === 'embedded') {
+    await localUp({ dir: values.dir ?? defaultLocalDir(), apiserverPort: DEFAULT_LOCAL_PORTS.apiserver });
+    return 0;
   }
   if (command === 'local') {
     const opts = {

@@ -29,7 +29,9 @@ async function toPem(key: CryptoKey): Promise<string> {
 }
 
 function randomSerial(): string {
-  return Buffer.from(webcrypto.getRandomValues(new Uint8Array(16))).toString('hex').replace(/^[89a-f]/, '1');
+  return Buffer.from(webcrypto.getRandomValues(new Uint8Array(16)))
+    .toString('hex')
+    .replace(/^[89a-f]/, '1');
 }
 
 function validity(): { notBefore: Date; notAfter: Date } {
@@ -50,7 +52,9 @@ export interface LeafRequest {
 }
 
 /** Generates a certificate authority. */
-export async function createCa(commonName: string): Promise<PemPair & { keys: CryptoKeyPair; certificate: x509.X509Certificate }> {
+export async function createCa(
+  commonName: string,
+): Promise<PemPair & { keys: CryptoKeyPair; certificate: x509.X509Certificate }> {
   const keys = await newKeys();
   const certificate = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: randomSerial(),
@@ -88,7 +92,10 @@ export async function issue(
     signingKey: ca.keys.privateKey,
     extensions: [
       new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
+      new x509.KeyUsagesExtension(
+        x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment,
+        true,
+      ),
       new x509.ExtendedKeyUsageExtension(
         [req.usage === 'server' ? x509.ExtendedKeyUsage.serverAuth : x509.ExtendedKeyUsage.clientAuth],
         false,
@@ -106,10 +113,20 @@ export async function createClusterCertificates(serviceIp: string): Promise<Clus
   const apiserver = await issue(ca, {
     commonName: 'kube-apiserver',
     usage: 'server',
-    dnsNames: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'],
+    dnsNames: [
+      'localhost',
+      'kubernetes',
+      'kubernetes.default',
+      'kubernetes.default.svc',
+      'kubernetes.default.svc.cluster.local',
+    ],
     ipAddresses: ['127.0.0.1', serviceIp],
   });
-  const admin = await issue(ca, { commonName: 'local-admin', organizations: ['system:masters'], usage: 'client' });
+  const admin = await issue(ca, {
+    commonName: 'local-admin',
+    organizations: ['system:masters'],
+    usage: 'client',
+  });
   const saKeys = await newKeys();
   const publicDer = await webcrypto.subtle.exportKey('spki', saKeys.publicKey);
   return {

@@ -66,7 +66,10 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   const dir = path.resolve(opts.dir);
   const previous = await readState(dir);
   if (previous && previous.processes.some(isRunning)) {
-    throw new DevClusterError('starting the control plane', `one is already running from ${dir}; stop it first`);
+    throw new DevClusterError(
+      'starting the control plane',
+      `one is already running from ${dir}; stop it first`,
+    );
   }
   const ports = await choosePorts(opts.ports ?? {});
   await ensureBinaries(log);
@@ -96,7 +99,12 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
 
   try {
     log(`starting etcd on 127.0.0.1:${ports.etcdClient}`);
-    const etcd = startProcess('etcd', binaryPath('etcd'), [...etcdArgs(dir, ports), ...extra('etcd')], path.join(logs, 'etcd.log'));
+    const etcd = startProcess(
+      'etcd',
+      binaryPath('etcd'),
+      [...etcdArgs(dir, ports), ...extra('etcd')],
+      path.join(logs, 'etcd.log'),
+    );
     state.processes.push(etcd);
     await saveState();
     await waitHealthy('etcd', etcd, timeout, () => httpOk(`http://127.0.0.1:${ports.etcdClient}/health`));
@@ -157,7 +165,12 @@ export interface ControlPlaneStatus {
 export async function controlPlaneStatus(dir: string): Promise<ControlPlaneStatus> {
   const state = await readState(path.resolve(dir));
   if (!state) return { components: [], apiserverReady: false };
-  const components = state.processes.map((p) => ({ name: p.name, pid: p.pid, running: isRunning(p), logFile: p.logFile }));
+  const components = state.processes.map((p) => ({
+    name: p.name,
+    pid: p.pid,
+    running: isRunning(p),
+    logFile: p.logFile,
+  }));
   const kc = YAML.parse(await fsp.readFile(state.kubeconfig, 'utf8')) as KubeconfigShape;
   const user = kc.users[0]?.user;
   const ca = kc.clusters[0]?.cluster['certificate-authority-data'];
@@ -287,7 +300,12 @@ function kubeconfigYaml(server: string, certs: ClusterCertificates): string {
   return YAML.stringify({
     apiVersion: 'v1',
     kind: 'Config',
-    clusters: [{ name: 'flink-operator-local', cluster: { server, 'certificate-authority-data': encode(certs.ca.cert) } }],
+    clusters: [
+      {
+        name: 'flink-operator-local',
+        cluster: { server, 'certificate-authority-data': encode(certs.ca.cert) },
+      },
+    ],
     users: [
       {
         name: 'local-admin',
@@ -297,7 +315,9 @@ function kubeconfigYaml(server: string, certs: ClusterCertificates): string {
         },
       },
     ],
-    contexts: [{ name: 'flink-operator-local', context: { cluster: 'flink-operator-local', user: 'local-admin' } }],
+    contexts: [
+      { name: 'flink-operator-local', context: { cluster: 'flink-operator-local', user: 'local-admin' } },
+    ],
     'current-context': 'flink-operator-local',
   });
 }

@@ -3,7 +3,15 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { DevClusterError } from './errors.ts';
-import { BINARIES, PINNED, binDir, binaryPath, goCacheDirs, versionCacheDir, type BinaryName } from './versions.ts';
+import {
+  BINARIES,
+  PINNED,
+  binDir,
+  binaryPath,
+  goCacheDirs,
+  versionCacheDir,
+  type BinaryName,
+} from './versions.ts';
 
 /**
  * Builds etcd, kube-apiserver, kube-controller-manager, kubectl and helm from their published Go
@@ -35,7 +43,9 @@ export async function ensureBinaries(log: Log = () => {}): Promise<string> {
     if (binariesPresent()) return;
     await checkGo();
     const started = Date.now();
-    log(`building the local control plane (${describePinned()}) into ${binDir()}; the first build takes a while`);
+    log(
+      `building the local control plane (${describePinned()}) into ${binDir()}; the first build takes a while`,
+    );
     for (const module of await wrapperModules()) {
       const missing = module.mains.filter((m) => !fs.existsSync(binaryPath(m.binary)));
       if (missing.length > 0) await buildModule(module, missing, log);
@@ -95,7 +105,10 @@ function goEnv(): NodeJS.ProcessEnv {
 }
 
 async function checkGo(): Promise<void> {
-  const out = await run('go', ['env', 'GOVERSION'], { cwd: process.cwd(), step: 'checking the Go toolchain' });
+  const out = await run('go', ['env', 'GOVERSION'], {
+    cwd: process.cwd(),
+    step: 'checking the Go toolchain',
+  });
   const match = /go(\d+)\.(\d+)/.exec(out);
   if (!match || Number(match[1]) < 1 || (Number(match[1]) === 1 && Number(match[2]) < 26)) {
     throw new DevClusterError(
@@ -113,10 +126,14 @@ async function stagingModules(logFile: string): Promise<string[]> {
     logFile,
   });
   const info = JSON.parse(out) as { GoMod?: string; Error?: string };
-  if (!info.GoMod) throw new DevClusterError('reading the Kubernetes go.mod', info.Error ?? 'no GoMod in output', logFile);
+  if (!info.GoMod)
+    throw new DevClusterError('reading the Kubernetes go.mod', info.Error ?? 'no GoMod in output', logFile);
   const goMod = await fsp.readFile(info.GoMod, 'utf8');
-  const modules = [...goMod.matchAll(/^\s*(k8s\.io\/[\w.-]+)\s+=>\s+\.\/staging\//gm)].map((m) => m[1] as string);
-  if (modules.length === 0) throw new DevClusterError('reading the Kubernetes go.mod', 'no staging replaces found', logFile);
+  const modules = [...goMod.matchAll(/^\s*(k8s\.io\/[\w.-]+)\s+=>\s+\.\/staging\//gm)].map(
+    (m) => m[1] as string,
+  );
+  if (modules.length === 0)
+    throw new DevClusterError('reading the Kubernetes go.mod', 'no staging replaces found', logFile);
   return modules;
 }
 
@@ -209,7 +226,10 @@ async function wrapperModules(): Promise<WrapperModule[]> {
         },
         {
           binary: 'kube-controller-manager',
-          source: componentMain('k8s.io/kubernetes/cmd/kube-controller-manager/app', 'NewControllerManagerCommand'),
+          source: componentMain(
+            'k8s.io/kubernetes/cmd/kube-controller-manager/app',
+            'NewControllerManagerCommand',
+          ),
           ldflags: k8sVersion,
         },
         { binary: 'kubectl', source: kubectlMain, ldflags: k8sVersion },
@@ -220,7 +240,13 @@ async function wrapperModules(): Promise<WrapperModule[]> {
       require: { 'helm.sh/helm/v3': PINNED.helm },
       extra: [],
       // helm v3 keeps its root command in package main, so we build its own main package.
-      mains: [{ binary: 'helm', source: '', ldflags: [`-X helm.sh/helm/v3/internal/version.version=${PINNED.helm}`] }],
+      mains: [
+        {
+          binary: 'helm',
+          source: '',
+          ldflags: [`-X helm.sh/helm/v3/internal/version.version=${PINNED.helm}`],
+        },
+      ],
     },
   ];
 }
@@ -261,7 +287,10 @@ async function buildModule(module: WrapperModule, mains: WrapperModule['mains'],
   if (targets.some((t) => !t.pkg.startsWith('./'))) {
     // Keep the non-local main package in the module graph for `go mod tidy`.
     const pkgs = targets.filter((t) => !t.pkg.startsWith('./')).map((t) => `\t_ "${t.pkg}"`);
-    await fsp.writeFile(path.join(dir, 'tools.go'), `//go:build tools\n\npackage tools\n\nimport (\n${pkgs.join('\n')}\n)\n`);
+    await fsp.writeFile(
+      path.join(dir, 'tools.go'),
+      `//go:build tools\n\npackage tools\n\nimport (\n${pkgs.join('\n')}\n)\n`,
+    );
   }
   log(`resolving Go modules for ${module.name} (log: ${logFile})`);
   await run('go', ['mod', 'tidy'], { cwd: dir, step: `resolving Go modules for ${module.name}`, logFile });
@@ -271,7 +300,16 @@ async function buildModule(module: WrapperModule, mains: WrapperModule['mains'],
     const tmp = `${binaryPath(target.binary)}.tmp-${process.pid}`;
     await run(
       'go',
-      ['build', '-pgo=off', '-trimpath', '-ldflags', ['-s', '-w', ...target.ldflags].join(' '), '-o', tmp, target.pkg],
+      [
+        'build',
+        '-pgo=off',
+        '-trimpath',
+        '-ldflags',
+        ['-s', '-w', ...target.ldflags].join(' '),
+        '-o',
+        tmp,
+        target.pkg,
+      ],
       { cwd: dir, step: `compiling ${target.binary}`, logFile },
     );
     await fsp.rename(tmp, binaryPath(target.binary));

@@ -15,7 +15,11 @@ export async function waitHealthy(
   while (Date.now() < deadline) {
     if (!isRunning(proc)) {
       const tail = await logTail(proc.logFile);
-      throw new DevClusterError(`starting ${name}`, `the process exited early. Last log lines:\n${tail}`, proc.logFile);
+      throw new DevClusterError(
+        `starting ${name}`,
+        `the process exited early. Last log lines:\n${tail}`,
+        proc.logFile,
+      );
     }
     if (await check()) return;
     await new Promise((r) => setTimeout(r, 250));
@@ -26,4 +30,3 @@ export async function waitHealthy(
     proc.logFile,
   );
 }
-

@@ -30,7 +30,10 @@ export function cacheRoot(): string {
 
 /** `~/.cache/flink-operator/<version>/`: one folder per pinned set. */
 export function versionCacheDir(): string {
-  return path.join(cacheRoot(), `k8s-${PINNED.kubernetes}-etcd-${PINNED.etcd}-helm-${PINNED.helm}-r${PINNED.recipe}`);
+  return path.join(
+    cacheRoot(),
+    `k8s-${PINNED.kubernetes}-etcd-${PINNED.etcd}-helm-${PINNED.helm}-r${PINNED.recipe}`,
+  );
 }
 
 export function binDir(): string {
