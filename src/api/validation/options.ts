@@ -1,0 +1,11 @@
+/** Operator-level settings that change what validation accepts. */
+export interface OperatorValidationConfig {
+  /** Flink configuration every resource starts from (the operator's defaults). */
+  defaultFlinkConfiguration?: Record<string, unknown>;
+  /** URI schemes a session job's jarURI may use (compared case-insensitively); default `https`. */
+  jarUriAllowedSchemes?: string[];
+  /** Reject http(s) jarURIs whose host is a loopback, link-local, private, wildcard or multicast address; default true. */
+  jarUriDisallowRestrictedHosts?: boolean;
+}
+
+export const DEFAULT_JAR_URI_ALLOWED_SCHEMES = ['https'];
