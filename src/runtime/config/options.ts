@@ -1,0 +1,76 @@
+import { parseDurationMs } from './duration.ts';
+
+/** A typed configuration key with its default and the older names it still answers to. */
+export interface ConfigOption<T> {
+  readonly key: string;
+  readonly defaultValue: T;
+  readonly deprecatedKeys: readonly string[];
+  parse(text: string): T;
+}
+
+const PREFIX = 'kubernetes.operator.';
+
+function parseBoolean(text: string): boolean {
+  const lower = text.trim().toLowerCase();
+  if (lower === 'true') return true;
+  if (lower === 'false') return false;
+  throw new Error(`"${text}" is not a boolean (true or false)`);
+}
+
+function parseInteger(text: string): number {
+  if (!/^[-+]?\d+$/.test(text.trim())) throw new Error(`"${text}" is not an integer`);
+  return Number(text.trim());
+}
+
+function parseNumber(text: string): number {
+  const value = Number(text.trim());
+  if (text.trim() === '' || !Number.isFinite(value)) throw new Error(`"${text}" is not a number`);
+  return value;
+}
+
+function option<T>(
+  name: string,
+  defaultValue: T,
+  parse: (text: string) => T,
+  deprecatedNames: string[] = [],
+): ConfigOption<T> {
+  return { key: PREFIX + name, defaultValue, parse, deprecatedKeys: deprecatedNames.map((n) => PREFIX + n) };
+}
+
+const duration = (name: string, ms: number, deprecated?: string[]) =>
+  option(name, ms, parseDurationMs, deprecated);
+const optionalDuration = (name: string) => option<number | undefined>(name, undefined, parseDurationMs);
+const integer = (name: string, value: number, deprecated?: string[]) =>
+  option(name, value, parseInteger, deprecated);
+const bool = (name: string, value: boolean) => option(name, value, parseBoolean);
+const text = (name: string, value: string) => option(name, value, (t) => t.trim());
+const optionalText = (name: string) =>
+  option<string | undefined>(name, undefined, (t) => (t.trim() === '' ? undefined : t.trim()));
+
+/** Sentinel value of `watched.namespaces` meaning every namespace (same spelling as upstream). */
+export const ALL_NAMESPACES = 'JOSDK_ALL_NAMESPACES';
+
+/**
+ * The operator-level keys the runtime reads, with the defaults the Apache Flink Kubernetes
+ * Operator documents for them, so an existing operator config file means the same here.
+ */
+export const RuntimeOptions = {
+  reconcileInterval: duration('reconcile.interval', 60_000, ['reconciler.reschedule.interval']),
+  reconcileParallelism: integer('reconcile.parallelism', 50, ['reconciler.max.parallelism']),
+  retryInitialInterval: duration('retry.initial.interval', 5_000),
+  retryIntervalMultiplier: option('retry.interval.multiplier', 1.5, parseNumber),
+  retryMaxInterval: optionalDuration('retry.max.interval'),
+  retryMaxAttempts: integer('retry.max.attempts', 15),
+  watchedNamespaces: text('watched.namespaces', ALL_NAMESPACES),
+  labelSelector: optionalText('label.selector'),
+  leaderElectionEnabled: bool('leader-election.enabled', false),
+  leaderElectionLeaseName: optionalText('leader-election.lease-name'),
+  leaderElectionLeaseDuration: duration('leader-election.lease-duration', 15_000),
+  leaderElectionRenewDeadline: duration('leader-election.renew-deadline', 10_000),
+  leaderElectionRetryPeriod: duration('leader-election.retry-period', 2_000),
+  dynamicConfigEnabled: bool('dynamic.config.enabled', true),
+  dynamicConfigCheckInterval: duration('dynamic.config.check.interval', 300_000),
+  healthProbeEnabled: bool('health.probe.enabled', true),
+  healthProbePort: integer('health.probe.port', 8085),
+  terminationTimeout: duration('termination.timeout', 10_000),
+} as const;

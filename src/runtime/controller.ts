@@ -1,0 +1,380 @@
+import type { Logger } from 'pino';
+import { Action } from './action.ts';
+import { backoffDelay } from './backoff.ts';
+import type { OperatorConfig } from './config/operator-config.ts';
+import { RuntimeOptions } from './config/options.ts';
+import { FatalError, UserError, isAbort } from './errors.ts';
+import type { EventInput, EventRecorder } from './events.ts';
+import { addFinalizer, hasFinalizer, removeFinalizer } from './finalizers.ts';
+import type { KubeClient } from './kube/client.ts';
+import { objectKey, splitKey, type KubeObject, type ResourceType } from './kube/types.ts';
+import type { OperatorMetrics } from './metrics.ts';
+import { WorkQueue } from './queue.ts';
+import { updateStatus } from './status.ts';
+import { Watcher, kubeWatchSource, type WatcherEvent } from './watcher.ts';
+
+export interface OwnedResource {
+  resource: ResourceType;
+  /** Narrows the watch, e.g. 'component=jobmanager'. */
+  labelSelector?: string;
+  /** Maps an owned object to owner keys; default: its ownerReferences of the controller's kind. */
+  toOwnerKeys?: (obj: KubeObject) => string[];
+}
+
+export interface ReconcileContext<T extends KubeObject> {
+  key: string;
+  /** Aborts when this instance loses leadership or shuts down past its timeout. */
+  signal: AbortSignal;
+  log: Logger;
+  client: KubeClient;
+  config: OperatorConfig;
+  /** Retries so far after errors (0 on a normal run). */
+  attempt: number;
+  /** Writes status through the status subresource, re-applying `change` on conflicts. */
+  updateStatus<S>(change: (status: S | undefined, current: T) => S): Promise<T>;
+  /** Records an Event on the object (or `target`); repeats are aggregated. */
+  recordEvent(input: EventInput, target?: KubeObject): Promise<void>;
+  /** Sets the lifecycle state reported by the resources-per-state gauge. */
+  setLifecycleState(state: string): void;
+  /** Cached owned objects of the given type that map to this object. */
+  owned<O extends KubeObject>(rt: ResourceType): O[];
+}
+
+export interface ControllerSpec<T extends KubeObject> {
+  /** For logs and metrics; defaults to the kind. */
+  name?: string;
+  resource: ResourceType;
+  reconcile: (obj: T, ctx: ReconcileContext<T>) => Promise<Action>;
+  /** When set, added before the first reconcile; deletion waits for `cleanup`. */
+  finalizer?: string;
+  /** Runs while the object is being deleted; return nothing when done, or an Action to run again. */
+  cleanup?: (obj: T, ctx: ReconcileContext<T>) => Promise<Action | void>;
+  owns?: OwnedResource[];
+  /**
+   * Ignore updates of the primary object that change neither generation, deletion, finalizers,
+   * labels nor annotations (status-only writes, mostly our own). Default true.
+   */
+  generationAware?: boolean;
+}
+
+/** What the manager hands a controller when it starts. */
+export interface ControllerRuntime {
+  client: KubeClient;
+  config: () => OperatorConfig;
+  log: Logger;
+  metrics: OperatorMetrics;
+  events: EventRecorder;
+  namespaces: string[] | 'all';
+  labelSelector: string | undefined;
+  onFatal: (err: Error) => void;
+}
+
+export class Controller<T extends KubeObject> {
+  readonly name: string;
+  private runtime: ControllerRuntime | undefined;
+  private queue: WorkQueue | undefined;
+  private primary: Watcher<T>[] = [];
+  private owned: { spec: OwnedResource; watchers: Watcher<KubeObject>[] }[] = [];
+  private readonly attempts = new Map<string, number>();
+  private watchRuns: Promise<void>[] = [];
+  private stopWatches = new AbortController();
+
+  constructor(readonly spec: ControllerSpec<T>) {
+    this.name = spec.name ?? spec.resource.kind;
+  }
+
+  /** Starts the watches (caches fill even while not leader); the queue starts paused. */
+  start(runtime: ControllerRuntime): void {
+    this.runtime = runtime;
+    const { client, metrics } = runtime;
+    const label = { controller: this.name };
+    this.queue = new WorkQueue({
+      parallelism: runtime.config().get(RuntimeOptions.reconcileParallelism),
+      process: (key, signal) => this.process(key, signal),
+      onStart: (_key, latencyMs) => metrics.queueLatency.observe(label, latencyMs / 1000),
+      onDepth: (depth) => metrics.queueDepth.set(label, depth),
+    });
+    this.queue.pause();
+    const namespaces = runtime.namespaces === 'all' ? [undefined] : runtime.namespaces;
+    this.primary = namespaces.map(
+      (namespace) =>
+        new Watcher<T>(
+          kubeWatchSource(client, this.spec.resource, { namespace, labelSelector: runtime.labelSelector }),
+          { onEvent: (e) => this.onPrimary(e), log: runtime.log },
+        ),
+    );
+    this.owned = (this.spec.owns ?? []).map((spec) => ({
+      spec,
+      watchers: namespaces.map(
+        (namespace) =>
+          new Watcher<KubeObject>(
+            kubeWatchSource(client, spec.resource, { namespace, labelSelector: spec.labelSelector }),
+            { onEvent: (e) => this.onOwned(spec, e), log: runtime.log },
+          ),
+      ),
+    }));
+    for (const watcher of this.watchers()) this.watchRuns.push(watcher.run(this.stopWatches.signal));
+  }
+
+  watchers(): Watcher<KubeObject>[] {
+    return [...(this.primary as unknown as Watcher<KubeObject>[]), ...this.owned.flatMap((o) => o.watchers)];
+  }
+
+  /** Begins reconciling (on becoming leader): every cached object is queued once caches synced. */
+  async resume(signal: AbortSignal): Promise<void> {
+    await Promise.race([
+      Promise.all(this.watchers().map((w) => w.waitForSync())),
+      new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true })),
+    ]);
+    if (signal.aborted || !this.queue) return;
+    for (const watcher of this.primary) for (const key of watcher.store.keys()) this.queue.add(key);
+    this.queue.resume();
+  }
+
+  /** Stops taking keys; with `abort`, in-flight reconciles see their signal abort at once. */
+  pause(abort: unknown): void {
+    this.queue?.pause();
+    if (abort !== undefined) this.queue?.abortInFlight(abort);
+  }
+
+  /** Stops taking keys, waits for in-flight work up to the timeout, aborts the rest, ends watches. */
+  async stop(timeoutMs: number): Promise<void> {
+    if (this.queue) {
+      this.queue.pause();
+      if (!(await this.queue.drain(timeoutMs))) {
+        this.runtime?.log.warn(
+          { controller: this.name },
+          'in-flight reconciles did not finish in time, aborting',
+        );
+        this.queue.abortInFlight(new Error('operator shutting down'));
+        await this.queue.drain(timeoutMs);
+      }
+    }
+    this.stopWatches.abort();
+    await Promise.all(this.watchRuns);
+  }
+
+  setParallelism(parallelism: number): void {
+    this.queue?.setParallelism(parallelism);
+  }
+
+  /** The cached primary object for a key. */
+  get(key: string): T | undefined {
+    for (const watcher of this.primary) {
+      const obj = watcher.store.get(key);
+      if (obj) return obj;
+    }
+    return undefined;
+  }
+
+  private onPrimary(event: WatcherEvent<T>): void {
+    const runtime = this.runtime as ControllerRuntime;
+    if (event.type === 'interrupted') {
+      runtime.metrics.watchRestarts.inc({
+        resource: this.spec.resource.plural,
+        relist: String(event.relist),
+      });
+      return;
+    }
+    if (event.type === 'synced') return;
+    runtime.metrics.watchEvents.inc({ resource: this.spec.resource.plural, type: event.type });
+    const key = objectKey(event.object);
+    if (event.type === 'deleted') {
+      this.queue?.remove(key);
+      this.attempts.delete(key);
+      const { namespace = '', name = '' } = event.object.metadata;
+      runtime.metrics.setResourceState(this.spec.resource.kind, namespace, name, undefined);
+      return;
+    }
+    if (
+      (this.spec.generationAware ?? true) &&
+      event.previous &&
+      !relevantChange(event.previous, event.object)
+    )
+      return;
+    this.queue?.add(key);
+  }
+
+  private onOwned(spec: OwnedResource, event: WatcherEvent<KubeObject>): void {
+    const runtime = this.runtime as ControllerRuntime;
+    if (event.type === 'interrupted') {
+      runtime.metrics.watchRestarts.inc({ resource: spec.resource.plural, relist: String(event.relist) });
+      return;
+    }
+    if (event.type === 'synced') return;
+    runtime.metrics.watchEvents.inc({ resource: spec.resource.plural, type: event.type });
+    for (const key of this.ownerKeys(spec, event.object)) this.queue?.add(key);
+  }
+
+  private ownerKeys(spec: OwnedResource, obj: KubeObject): string[] {
+    if (spec.toOwnerKeys) return spec.toOwnerKeys(obj);
+    const { group, kind } = this.spec.resource;
+    return (obj.metadata.ownerReferences ?? [])
+      .filter(
+        (ref) =>
+          ref.kind === kind && (ref.apiVersion.includes('/') ? ref.apiVersion.split('/')[0] : '') === group,
+      )
+      .map((ref) => (obj.metadata.namespace ? `${obj.metadata.namespace}/${ref.name}` : ref.name));
+  }
+
+  private async process(key: string, signal: AbortSignal): Promise<void> {
+    const runtime = this.runtime as ControllerRuntime;
+    const queue = this.queue as WorkQueue;
+    const obj = this.get(key);
+    if (!obj) {
+      this.attempts.delete(key);
+      return;
+    }
+    const config = runtime.config();
+    const { namespace, name } = splitKey(key);
+    const log = runtime.log.child({ controller: this.name, kind: this.spec.resource.kind, namespace, name });
+    const attempt = this.attempts.get(key) ?? 0;
+    const label = { controller: this.name };
+    const endTimer = runtime.metrics.reconcileDuration.startTimer(label);
+    runtime.metrics.reconcileTotal.inc(label);
+    try {
+      const action = await this.reconcileOne(obj, signal, (current) =>
+        this.context(current, key, signal, log, config, attempt),
+      );
+      this.attempts.delete(key);
+      if (action.kind === 'requeue') queue.add(key, action.afterMs);
+      else if (action.kind === 'reschedule') queue.add(key, config.get(RuntimeOptions.reconcileInterval));
+    } catch (err) {
+      if (signal.aborted && (isAbort(err) || err === signal.reason)) {
+        log.info('reconcile aborted');
+        return;
+      }
+      this.handleError(err, key, attempt, log, config);
+    } finally {
+      endTimer();
+    }
+  }
+
+  private handleError(err: unknown, key: string, attempt: number, log: Logger, config: OperatorConfig): void {
+    const runtime = this.runtime as ControllerRuntime;
+    const queue = this.queue as WorkQueue;
+    if (err instanceof FatalError) {
+      runtime.metrics.reconcileErrors.inc({ controller: this.name, kind: 'fatal' });
+      log.fatal({ err }, 'fatal reconcile error');
+      runtime.onFatal(err);
+      return;
+    }
+    if (err instanceof UserError) {
+      runtime.metrics.reconcileErrors.inc({ controller: this.name, kind: 'user' });
+      this.attempts.delete(key);
+      log.warn({ err }, 'reconcile failed on the resource spec; waiting for a change');
+      return;
+    }
+    runtime.metrics.reconcileErrors.inc({ controller: this.name, kind: 'transient' });
+    const maxAttempts = config.get(RuntimeOptions.retryMaxAttempts);
+    if (attempt >= maxAttempts) {
+      this.attempts.delete(key);
+      const interval = config.get(RuntimeOptions.reconcileInterval);
+      log.error(
+        { err, attempts: attempt + 1 },
+        'reconcile failed, retries exhausted; trying again at the next interval',
+      );
+      queue.add(key, interval);
+      return;
+    }
+    const delay = backoffDelay(
+      {
+        initialMs: config.get(RuntimeOptions.retryInitialInterval),
+        multiplier: config.get(RuntimeOptions.retryIntervalMultiplier),
+        maxMs: config.get(RuntimeOptions.retryMaxInterval),
+      },
+      attempt + 1,
+    );
+    this.attempts.set(key, attempt + 1);
+    runtime.metrics.retries.inc({ controller: this.name });
+    log.warn({ err, attempt: attempt + 1, retryInMs: delay }, 'reconcile failed, retrying');
+    queue.add(key, delay);
+  }
+
+  private async reconcileOne(
+    obj: T,
+    signal: AbortSignal,
+    contextFor: (obj: T) => ReconcileContext<T>,
+  ): Promise<Action> {
+    const { finalizer, cleanup, resource } = this.spec;
+    const { client } = this.runtime as ControllerRuntime;
+    if (obj.metadata.deletionTimestamp) {
+      if (!finalizer || !hasFinalizer(obj, finalizer)) return Action.awaitChange();
+      const ctx = contextFor(obj);
+      const result = cleanup ? await cleanup(obj, ctx) : undefined;
+      if (result) return result;
+      await removeFinalizer(client, resource, obj, finalizer, signal);
+      ctx.log.info('cleanup done, finalizer removed');
+      return Action.awaitChange();
+    }
+    let current = obj;
+    if (finalizer && !hasFinalizer(obj, finalizer)) {
+      // Reconcile the patched object: it is newer than the cached copy.
+      const updated = await addFinalizer(client, resource, obj, finalizer, signal);
+      if (!updated) return Action.awaitChange();
+      current = updated;
+    }
+    return this.spec.reconcile(current, contextFor(current));
+  }
+
+  private context(
+    obj: T,
+    key: string,
+    signal: AbortSignal,
+    log: Logger,
+    config: OperatorConfig,
+    attempt: number,
+  ): ReconcileContext<T> {
+    const runtime = this.runtime as ControllerRuntime;
+    let latest = obj;
+    return {
+      key,
+      signal,
+      log,
+      client: runtime.client,
+      config,
+      attempt,
+      updateStatus: async <S>(change: (status: S | undefined, current: T) => S) => {
+        type WithStatus = T & { status?: S };
+        latest = await updateStatus<WithStatus, S>(
+          runtime.client,
+          this.spec.resource,
+          latest as WithStatus,
+          change,
+          {
+            signal,
+          },
+        );
+        return latest;
+      },
+      recordEvent: (input, target) => runtime.events.record(target ?? latest, input, signal),
+      setLifecycleState: (state) =>
+        runtime.metrics.setResourceState(
+          this.spec.resource.kind,
+          obj.metadata.namespace ?? '',
+          obj.metadata.name ?? '',
+          state,
+        ),
+      owned: <O extends KubeObject>(rt: ResourceType) => {
+        const entry = this.owned.find((o) => o.spec.resource === rt);
+        if (!entry) throw new Error(`${this.name} does not own ${rt.plural}`);
+        return entry.watchers
+          .flatMap((w) => w.store.list())
+          .filter((o) => this.ownerKeys(entry.spec, o).includes(key)) as O[];
+      },
+    };
+  }
+}
+
+function relevantChange(previous: KubeObject, next: KubeObject): boolean {
+  const a = previous.metadata;
+  const b = next.metadata;
+  return (
+    b.generation === undefined ||
+    a.generation !== b.generation ||
+    a.deletionTimestamp !== b.deletionTimestamp ||
+    JSON.stringify(a.finalizers ?? []) !== JSON.stringify(b.finalizers ?? []) ||
+    JSON.stringify(a.labels ?? {}) !== JSON.stringify(b.labels ?? {}) ||
+    JSON.stringify(a.annotations ?? {}) !== JSON.stringify(b.annotations ?? {})
+  );
+}
