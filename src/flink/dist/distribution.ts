@@ -1,0 +1,276 @@
+/**
+ * Assembles a Flink home (the layout of the release tarball, /opt/flink in the image) from
+ * registry artifacts, cached per release under `~/.cache/flink-operator/flink/<version>/`:
+ *   - `apache-flink-libraries` (PyPI) gives lib/ (with the real flink-dist jar), opt/, plugins/
+ *     and bin/bash-java-utils.jar;
+ *   - `apache-flink` (PyPI) gives the start scripts in bin/ and the default conf/;
+ *   - `flink-examples-streaming` (Maven Central) gives the example jars in examples/streaming/.
+ * The home is built in a temporary folder and renamed into place, so a cached home is always
+ * complete; a lock folder keeps concurrent processes from building the same release twice.
+ */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { cacheRoot } from '../../devcluster/versions.ts';
+import { FlinkDistributionError, runStep } from './steps.ts';
+import { pinnedFlinkRelease, type PinnedFlinkRelease } from './versions.ts';
+
+export interface FlinkDistribution {
+  readonly version: string;
+  readonly line: string;
+  readonly home: string;
+  readonly binDir: string;
+  readonly libDir: string;
+  readonly optDir: string;
+  readonly pluginsDir: string;
+  /** The distribution's default configuration (config.yaml, log4j-console.properties, ...). */
+  readonly confDir: string;
+  readonly examplesDir: string;
+  readonly distJar: string;
+  readonly bashJavaUtilsJar: string;
+  readonly examples: {
+    /** Streaming WordCount; bounded on its built-in text, so `--execution-mode BATCH` runs it as a batch job. */
+    readonly wordCount: string;
+    /** Unbounded, keyed and windowed (stateful) on generated data: the job for savepoint tests. */
+    readonly topSpeedWindowing: string;
+  };
+}
+
+/** Example jars taken from flink-examples-streaming: Maven classifier -> file in examples/streaming/. */
+const EXAMPLE_JARS = { WordCount: 'WordCount.jar', TopSpeedWindowing: 'TopSpeedWindowing.jar' } as const;
+const MANIFEST = 'flink-operator-distribution.json';
+const LOCK_STALE_MS = 30 * 60_000;
+
+const inProcess = new Map<string, Promise<FlinkDistribution>>();
+
+/** The cached Flink home for a supported version (`2.2`, `1.20.5`, `v1_20`, ...), assembling it on first use. */
+export function ensureFlinkDistribution(version: string): Promise<FlinkDistribution> {
+  const release = pinnedFlinkRelease(version);
+  let pending = inProcess.get(release.version);
+  if (!pending) {
+    pending = ensureRelease(release);
+    inProcess.set(release.version, pending);
+    pending.catch(() => inProcess.delete(release.version));
+  }
+  return pending;
+}
+
+export function flinkCacheDir(): string {
+  return path.join(cacheRoot(), 'flink');
+}
+
+async function ensureRelease(release: PinnedFlinkRelease): Promise<FlinkDistribution> {
+  const home = path.join(flinkCacheDir(), release.version);
+  if (fs.existsSync(path.join(home, MANIFEST))) return describe(release, home);
+  await fsp.mkdir(flinkCacheDir(), { recursive: true });
+  const lock = `${home}.lock`;
+  await acquireLock(lock, home);
+  try {
+    if (fs.existsSync(path.join(home, MANIFEST))) return describe(release, home);
+    await build(release, home);
+    return describe(release, home);
+  } finally {
+    await fsp.rm(lock, { recursive: true, force: true });
+  }
+}
+
+/** Waits for the lock folder, or for another process to finish the home; takes over a stale lock. */
+async function acquireLock(lock: string, home: string): Promise<void> {
+  for (;;) {
+    try {
+      await fsp.mkdir(lock);
+      await fsp.writeFile(path.join(lock, 'owner'), `${process.pid}\n`);
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    if (fs.existsSync(path.join(home, MANIFEST))) return;
+    if (await lockIsStale(lock)) {
+      await fsp.rm(lock, { recursive: true, force: true });
+      continue;
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+async function lockIsStale(lock: string): Promise<boolean> {
+  try {
+    const owner = Number((await fsp.readFile(path.join(lock, 'owner'), 'utf8')).trim());
+    if (Number.isInteger(owner) && owner > 0) {
+      try {
+        process.kill(owner, 0);
+      } catch {
+        return true;
+      }
+    }
+    return Date.now() - (await fsp.stat(lock)).mtimeMs > LOCK_STALE_MS;
+  } catch {
+    // The owner file is written right after mkdir; give a young lock the benefit of the doubt.
+    return false;
+  }
+}
+
+async function build(release: PinnedFlinkRelease, home: string): Promise<void> {
+  const work = `${home}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const logDir = path.join(flinkCacheDir(), 'build-logs', release.version);
+  const staged = path.join(work, 'home');
+  await fsp.rm(logDir, { recursive: true, force: true });
+  await fsp.mkdir(staged, { recursive: true });
+  try {
+    const libraries = await downloadPython(release, 'apache-flink-libraries', work, logDir);
+    const scripts = await downloadPython(release, 'apache-flink', work, logDir);
+
+    const libRoot = await findRoot(libraries, (dir) => hasFile(path.join(dir, 'lib'), /^flink-dist.*\.jar$/));
+    if (!libRoot) throw new FlinkDistributionError('assemble lib/', `no lib/flink-dist*.jar in ${libraries}`);
+    const scriptRoot = await findRoot(scripts, (dir) => fs.existsSync(path.join(dir, 'conf', 'config.yaml')));
+    if (!scriptRoot) throw new FlinkDistributionError('assemble conf/', `no conf/config.yaml in ${scripts}`);
+
+    for (const dir of ['lib', 'opt', 'plugins']) {
+      await fsp.rename(path.join(libRoot, dir), path.join(staged, dir));
+    }
+    await fsp.rename(path.join(scriptRoot, 'bin'), path.join(staged, 'bin'));
+    await fsp.rename(path.join(scriptRoot, 'conf'), path.join(staged, 'conf'));
+    for (const entry of await fsp.readdir(path.join(libRoot, 'bin'))) {
+      await fsp.rename(path.join(libRoot, 'bin', entry), path.join(staged, 'bin', entry));
+    }
+    // Wheels do not keep the executable bit of the scripts.
+    for (const entry of await fsp.readdir(path.join(staged, 'bin'))) {
+      if (!entry.endsWith('.jar')) await fsp.chmod(path.join(staged, 'bin', entry), 0o755);
+    }
+    await fsp.mkdir(path.join(staged, 'usrlib'));
+
+    await downloadExamples(release, path.join(staged, 'examples', 'streaming'), work, logDir);
+
+    await fsp.writeFile(
+      path.join(staged, MANIFEST),
+      JSON.stringify(
+        {
+          version: release.version,
+          examplesVersion: release.examplesVersion,
+          sources: [
+            `pypi:apache-flink-libraries==${release.version}`,
+            `pypi:apache-flink==${release.version}`,
+            `maven:org.apache.flink:flink-examples-streaming:${release.examplesVersion}`,
+          ],
+          builtAt: new Date().toISOString(),
+        },
+        null,
+        2,
+      ) + '\n',
+    );
+    await fsp.rm(home, { recursive: true, force: true });
+    await fsp.rename(staged, home);
+  } finally {
+    await fsp.rm(work, { recursive: true, force: true });
+  }
+}
+
+/** Downloads one PyPI package of the release (wheel or source archive) and unpacks it; returns the folder. */
+async function downloadPython(
+  release: PinnedFlinkRelease,
+  pkg: string,
+  work: string,
+  logDir: string,
+): Promise<string> {
+  const downloads = path.join(work, 'downloads', pkg);
+  const python = process.env.FLINK_OPERATOR_PYTHON ?? 'python3';
+  // --no-cache-dir: our cache holds the result; pip's own would keep a second copy of ~300 MB.
+  await runStep(`download ${pkg}`, logDir, python, [
+    '-m',
+    'pip',
+    'download',
+    '--no-deps',
+    '--no-cache-dir',
+    '--disable-pip-version-check',
+    '--dest',
+    downloads,
+    `${pkg}==${release.version}`,
+  ]);
+  const archive = (await fsp.readdir(downloads))[0];
+  if (!archive) throw new FlinkDistributionError(`download ${pkg}`, `pip saved nothing in ${downloads}`);
+  const unpacked = path.join(work, 'unpacked', pkg);
+  await fsp.mkdir(unpacked, { recursive: true });
+  const file = path.join(downloads, archive);
+  if (archive.endsWith('.whl')) {
+    await runStep(`unpack ${pkg}`, logDir, python, ['-m', 'zipfile', '-e', file, unpacked]);
+  } else if (archive.endsWith('.tar.gz')) {
+    await runStep(`unpack ${pkg}`, logDir, 'tar', ['-xzf', file, '-C', unpacked]);
+  } else {
+    throw new FlinkDistributionError(`unpack ${pkg}`, `unexpected archive ${archive}`);
+  }
+  await fsp.rm(file);
+  return unpacked;
+}
+
+async function downloadExamples(
+  release: PinnedFlinkRelease,
+  target: string,
+  work: string,
+  logDir: string,
+): Promise<void> {
+  const downloads = path.join(work, 'downloads', 'examples');
+  for (const [classifier, name] of Object.entries(EXAMPLE_JARS)) {
+    await runStep(`download example ${classifier}`, logDir, process.env.FLINK_OPERATOR_MAVEN ?? 'mvn', [
+      '-B',
+      '-q',
+      'org.apache.maven.plugins:maven-dependency-plugin:2.8:copy',
+      `-Dartifact=org.apache.flink:flink-examples-streaming:${release.examplesVersion}:jar:${classifier}`,
+      `-DoutputDirectory=${downloads}`,
+    ]);
+    await fsp.mkdir(target, { recursive: true });
+    await fsp.rename(
+      path.join(downloads, `flink-examples-streaming-${release.examplesVersion}-${classifier}.jar`),
+      path.join(target, name),
+    );
+  }
+}
+
+/** The shallowest folder under `root` (depth <= 4) that satisfies `test`. */
+async function findRoot(root: string, test: (dir: string) => boolean): Promise<string | undefined> {
+  let level = [root];
+  for (let depth = 0; depth <= 4 && level.length > 0; depth++) {
+    const found = level.find(test);
+    if (found) return found;
+    const next: string[] = [];
+    for (const dir of level) {
+      for (const entry of await fsp.readdir(dir, { withFileTypes: true })) {
+        if (entry.isDirectory()) next.push(path.join(dir, entry.name));
+      }
+    }
+    level = next;
+  }
+  return undefined;
+}
+
+function hasFile(dir: string, pattern: RegExp): boolean {
+  try {
+    return fs.readdirSync(dir).some((f) => pattern.test(f));
+  } catch {
+    return false;
+  }
+}
+
+function describe(release: PinnedFlinkRelease, home: string): FlinkDistribution {
+  const libDir = path.join(home, 'lib');
+  const distJar = fs.readdirSync(libDir).find((f) => /^flink-dist.*\.jar$/.test(f));
+  if (!distJar) throw new FlinkDistributionError('read cached distribution', `no flink-dist jar in ${libDir}`);
+  const examplesDir = path.join(home, 'examples');
+  return {
+    version: release.version,
+    line: release.line,
+    home,
+    binDir: path.join(home, 'bin'),
+    libDir,
+    optDir: path.join(home, 'opt'),
+    pluginsDir: path.join(home, 'plugins'),
+    confDir: path.join(home, 'conf'),
+    examplesDir,
+    distJar: path.join(libDir, distJar),
+    bashJavaUtilsJar: path.join(home, 'bin', 'bash-java-utils.jar'),
+    examples: {
+      wordCount: path.join(examplesDir, 'streaming', EXAMPLE_JARS.WordCount),
+      topSpeedWindowing: path.join(examplesDir, 'streaming', EXAMPLE_JARS.TopSpeedWindowing),
+    },
+  };
+}

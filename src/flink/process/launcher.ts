@@ -1,0 +1,241 @@
+/**
+ * Starts one Flink JobManager or TaskManager as a local `java` process, the way Flink's scripts
+ * would inside a container: its own conf folder (config.yaml written from a base folder plus
+ * overrides), log files, temp folder and a FLINK_HOME view whose usrlib/ is its own, with every
+ * listening socket bound to one loopback address so many clusters can share the machine and the
+ * standard ports.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import type { FlinkDistribution } from '../dist/distribution.ts';
+import {
+  CONFIG_FILE,
+  LEGACY_CONFIG_FILE,
+  readFlinkConfig,
+  writeFlinkConfig,
+  type FlinkConfig,
+} from './config.ts';
+import {
+  dynamicPropertyArgs,
+  entryPointArgs,
+  FLINK_SERVICES,
+  serviceRole,
+  type FlinkLaunchPlan,
+} from './entrypoint.ts';
+import {
+  computeResourceParams,
+  flinkClasspath,
+  JAVA17_MODULE_OPTIONS,
+  javaBinary,
+  javaOptionsFromConfig,
+  type ProcessRole,
+} from './jvm.ts';
+
+export interface StartFlinkProcessOptions {
+  dist: FlinkDistribution;
+  /** What to run: `servicePlan(...)` or `planContainerLaunch(...)`. */
+  plan: FlinkLaunchPlan;
+  /** Names the log files and, for a TaskManager, its default resource id. */
+  name: string;
+  /** A folder of this process alone: conf/, log/, tmp/ and home/ are created in it. */
+  workDir: string;
+  /** The loopback address (127.x.y.z) every socket of the process binds to. */
+  bindAddress: string;
+  /** The configuration folder to start from (e.g. a mounted ConfigMap); the distribution's by default. */
+  baseConfDir?: string;
+  /** Configuration on top of the base (and of what the image entrypoint would write). */
+  config?: FlinkConfig;
+  /** Apply the plan's image-entrypoint configuration (false where the conf folder is read-only). */
+  applyImageConfig?: boolean;
+  /** A folder of user jars that appears as FLINK_HOME/usrlib (the application cluster finds its job there). */
+  usrlibDir?: string;
+  /** Environment of the process, on top of PATH/JAVA_HOME/LANG and the FLINK_* variables. */
+  env?: Record<string, string>;
+}
+
+export interface FlinkProcessExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export interface FlinkProcess {
+  readonly pid: number;
+  readonly name: string;
+  readonly role: ProcessRole;
+  readonly bindAddress: string;
+  /** The REST endpoint of a JobManager. */
+  readonly restUrl?: string;
+  /** Flink's own log (`log.file`). */
+  readonly logFile: string;
+  /** stdout and stderr of the JVM (the console log, what a container log would show). */
+  readonly outFile: string;
+  readonly confDir: string;
+  /** The full command line, for diagnostics. */
+  readonly command: readonly string[];
+  readonly exited: Promise<FlinkProcessExit>;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves once the process is gone. */
+  stop(graceMs?: number): Promise<FlinkProcessExit>;
+}
+
+/** Keys that keep a process on its own address whatever the configuration says. */
+export function bindConfig(role: ProcessRole, bindAddress: string): FlinkConfig {
+  return role === 'jobmanager'
+    ? { 'jobmanager.bind-host': bindAddress, 'rest.bind-address': bindAddress }
+    : { 'taskmanager.bind-host': bindAddress, 'taskmanager.host': bindAddress };
+}
+
+/** Defaults for addresses that point at this process, replacing the distribution's `localhost`. */
+function addressDefaults(role: ProcessRole, bindAddress: string, name: string): FlinkConfig {
+  return role === 'jobmanager'
+    ? { 'jobmanager.rpc.address': bindAddress, 'rest.address': bindAddress }
+    : { 'taskmanager.resource-id': name };
+}
+
+export async function startFlinkProcess(options: StartFlinkProcessOptions): Promise<FlinkProcess> {
+  const { dist, plan, name, bindAddress } = options;
+  const role = serviceRole(plan.service);
+  const workDir = path.resolve(options.workDir);
+  const confDir = path.join(workDir, 'conf');
+  const logDir = path.join(workDir, 'log');
+  const tmpDir = path.join(workDir, 'tmp');
+  const homeDir = path.join(workDir, 'home');
+  await Promise.all([confDir, logDir, tmpDir].map((d) => fsp.mkdir(d, { recursive: true })));
+
+  const baseConfDir = options.baseConfDir ?? dist.confDir;
+  await copyConfFolder(baseConfDir, dist.confDir, confDir);
+  const config: FlinkConfig = {
+    ...(await readFlinkConfig(baseConfDir)),
+    ...addressDefaults(role, bindAddress, name),
+    ...(options.applyImageConfig === false ? {} : plan.imageConfig),
+    ...options.config,
+    ...bindConfig(role, bindAddress),
+    'io.tmp.dirs': tmpDir,
+  };
+  await writeFlinkConfig(confDir, config);
+  await makeHomeView(dist, homeDir, confDir, options.usrlibDir);
+
+  const env: Record<string, string> = {
+    ...inheritedEnv(),
+    ...options.env,
+    FLINK_HOME: homeDir,
+    FLINK_CONF_DIR: confDir,
+    FLINK_BIN_DIR: path.join(homeDir, 'bin'),
+    FLINK_LIB_DIR: path.join(homeDir, 'lib'),
+    FLINK_OPT_DIR: path.join(homeDir, 'opt'),
+    FLINK_PLUGINS_DIR: path.join(homeDir, 'plugins'),
+    FLINK_LOG_DIR: logDir,
+  };
+
+  const resources = plan.computesResources
+    ? await computeResourceParams(dist, role, confDir, dynamicPropertyArgs(plan.args))
+    : { jvmArgs: plan.envJvmArgs, dynamicArgs: [] };
+  const logFile = path.join(logDir, `${name}.log`);
+  const outFile = path.join(logDir, `${name}.out`);
+  const log4j = `file:${path.join(confDir, 'log4j-console.properties')}`;
+  const command = [
+    javaBinary(),
+    ...resources.jvmArgs,
+    ...javaOptionsFromConfig(config, role, env),
+    ...JAVA17_MODULE_OPTIONS,
+    `-Djava.io.tmpdir=${tmpDir}`,
+    `-Dlog.file=${logFile}`,
+    `-Dlog4j.configuration=${log4j}`,
+    `-Dlog4j.configurationFile=${log4j}`,
+    `-Dlogback.configurationFile=file:${path.join(confDir, 'logback-console.xml')}`,
+    '-classpath',
+    flinkClasspath(dist.libDir).join(':'),
+    FLINK_SERVICES[plan.service],
+    ...entryPointArgs(plan, confDir, resources.dynamicArgs),
+  ];
+
+  const out = fs.openSync(outFile, 'a');
+  const child = spawn(command[0] ?? 'java', command.slice(1), {
+    cwd: workDir,
+    env,
+    stdio: ['ignore', out, out],
+    detached: true,
+  });
+  fs.closeSync(out);
+  const exited = new Promise<FlinkProcessExit>((resolve) => {
+    child.on('exit', (code, signal) => resolve({ code, signal }));
+    child.on('error', () => resolve({ code: null, signal: null }));
+  });
+  // Tests and the node agent track the process through `exited`; it must not keep node alive.
+  child.unref();
+  if (child.pid === undefined) {
+    throw new Error(`could not start ${name}: ${command[0]} did not spawn (see ${outFile})`);
+  }
+  const pid = child.pid;
+  let done = false;
+  void exited.then(() => (done = true));
+  const restPort = config['rest.port'] ?? '8081';
+  return {
+    pid,
+    name,
+    role,
+    bindAddress,
+    restUrl: role === 'jobmanager' ? `http://${bindAddress}:${restPort}` : undefined,
+    logFile,
+    outFile,
+    confDir,
+    command,
+    exited,
+    async stop(graceMs = 15_000) {
+      if (!done) child.kill('SIGTERM');
+      const timer = setTimeout(() => {
+        if (!done) child.kill('SIGKILL');
+      }, graceMs);
+      try {
+        return await exited;
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+}
+
+/** Copies the base conf folder without its config file, adding the distribution's logging files it lacks. */
+async function copyConfFolder(baseConfDir: string, distConfDir: string, target: string): Promise<void> {
+  const skip = new Set([CONFIG_FILE, LEGACY_CONFIG_FILE]);
+  for (const source of [distConfDir, baseConfDir]) {
+    for (const entry of await fsp.readdir(source, { withFileTypes: true })) {
+      if (skip.has(entry.name) || entry.isDirectory()) continue;
+      if (source === distConfDir && source !== baseConfDir && !entry.name.startsWith('log')) continue;
+      // A mounted ConfigMap shows its keys as symlinks into a timestamped folder; copy the content.
+      await fsp.copyFile(path.join(source, entry.name), path.join(target, entry.name));
+    }
+  }
+}
+
+/** FLINK_HOME as the image has it, shared parts linked to the distribution, usrlib/ and conf/ our own. */
+async function makeHomeView(
+  dist: FlinkDistribution,
+  homeDir: string,
+  confDir: string,
+  usrlibDir?: string,
+): Promise<void> {
+  await fsp.rm(homeDir, { recursive: true, force: true });
+  await fsp.mkdir(homeDir, { recursive: true });
+  const links: [string, string][] = [
+    ['bin', dist.binDir],
+    ['lib', dist.libDir],
+    ['opt', dist.optDir],
+    ['plugins', dist.pluginsDir],
+    ['examples', dist.examplesDir],
+    ['conf', confDir],
+  ];
+  if (usrlibDir) links.push(['usrlib', path.resolve(usrlibDir)]);
+  else await fsp.mkdir(path.join(homeDir, 'usrlib'));
+  for (const [name, target] of links) await fsp.symlink(target, path.join(homeDir, name));
+}
+
+function inheritedEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const key of ['PATH', 'JAVA_HOME', 'LANG', 'TZ']) {
+    const value = process.env[key];
+    if (value !== undefined) env[key] = value;
+  }
+  return env;
+}
