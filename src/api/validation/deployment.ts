@@ -72,7 +72,7 @@ function semanticErrors(resource: JsonRecord, options: DeploymentValidationOptio
   checkJobSpec(errors, spec.job, spec.taskManager, config);
   checkJarUri(errors, spec);
   checkComponent(errors, 'JobManager', spec.jobManager, config);
-  checkComponent(errors, 'TaskManager', spec.taskManager, config);
+  checkComponent(errors, 'TaskManager', spec.taskManager, config, isRecord(spec.job));
   if (previous) checkSpecChange(errors, spec, previous);
   if (spec.serviceAccount === undefined) {
     errors.add(
@@ -150,11 +150,13 @@ function checkJarUri(errors: ErrorList, spec: JsonRecord): void {
   }
 }
 
+/** `replicasChecked`: the job rules already judged the TaskManager replicas. */
 function checkComponent(
   errors: ErrorList,
   component: Component,
   componentSpec: unknown,
   config: FlatConfig,
+  replicasChecked = false,
 ): void {
   const path = component === 'JobManager' ? 'spec.jobManager' : 'spec.taskManager';
   const configured =
@@ -179,7 +181,7 @@ function checkComponent(
         'High availability should be enabled when starting standby JobManagers.',
       );
     }
-  } else if (typeof replicas === 'number' && replicas < 1) {
+  } else if (!replicasChecked && typeof replicas === 'number' && replicas < 1) {
     errors.add(`${path}.replicas`, 'TaskManager replicas should not be configured less than one.');
   }
 }
