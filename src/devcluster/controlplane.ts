@@ -2,6 +2,7 @@ import fsp from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
 import { createClusterCertificates, type ClusterCertificates } from './certs.ts';
 import { DevClusterError } from './errors.ts';
@@ -25,11 +26,13 @@ export interface ControlPlaneOptions {
   log?: (line: string) => void;
   /** How long to wait for each component to become healthy. */
   healthTimeoutMs?: number;
+  /** Also start the node agent, which runs pods as local processes (default true). */
+  nodeAgent?: boolean;
   /** Extra command-line flags per component (for example a shorter etcd compaction interval in tests). */
   extraArgs?: Partial<Record<ComponentName, string[]>>;
 }
 
-export type ComponentName = 'etcd' | 'kube-apiserver' | 'kube-controller-manager';
+export type ComponentName = 'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'node-agent';
 
 /** What a running control plane looks like on disk (`state.json`), so another process can use or stop it. */
 export interface ControlPlaneState {
@@ -43,6 +46,7 @@ export interface ControlPlaneState {
 }
 
 export const SERVICE_CIDR = '10.0.0.0/24';
+export const NODE_NAME = 'local-node';
 const KUBERNETES_SERVICE_IP = '10.0.0.1';
 
 const stateFile = (dir: string) => path.join(dir, 'state.json');
@@ -133,6 +137,20 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     await waitHealthy('kube-controller-manager', kcm, timeout, () =>
       httpsOk(`${server}/api/v1/namespaces/default/serviceaccounts/default`, adminTls),
     );
+    if (opts.nodeAgent ?? true) {
+      log(`starting the node agent (node ${NODE_NAME})`);
+      const agent = startProcess(
+        'node-agent',
+        process.execPath,
+        nodeAgentArgs(dir, kubeconfig, files),
+        path.join(logs, 'node-agent.log'),
+      );
+      state.processes.push(agent);
+      await saveState();
+      await waitHealthy('node-agent', agent, timeout, () =>
+        httpsOk(`${server}/api/v1/nodes/${NODE_NAME}`, adminTls),
+      );
+    }
     log(`control plane ready; KUBECONFIG=${kubeconfig}`);
     return state;
   } catch (err) {
@@ -230,6 +248,20 @@ async function writeCertificates(certDir: string, certs: ClusterCertificates): P
   return files;
 }
 
+function nodeAgentArgs(dir: string, kubeconfig: string, files: CertificateFiles): string[] {
+  const tsx = import.meta.resolve('tsx');
+  const main = fileURLToPath(new URL('./agent/main.ts', import.meta.url));
+  return [
+    '--import',
+    tsx,
+    main,
+    `--kubeconfig=${kubeconfig}`,
+    `--dir=${path.join(dir, 'node')}`,
+    `--ca=${files.ca}`,
+    `--node=${NODE_NAME}`,
+  ];
+}
+
 function etcdArgs(dir: string, ports: ControlPlanePorts): string[] {
   const peer = `http://127.0.0.1:${ports.etcdPeer}`;
   const client = `http://127.0.0.1:${ports.etcdClient}`;
@@ -266,6 +298,8 @@ function apiserverArgs(dir: string, ports: ControlPlanePorts, files: Certificate
     '--allow-privileged=true',
     // Loopback cannot be published as the `kubernetes` Service endpoint; local pods get the address directly.
     '--endpoint-reconciler-type=none',
+    // The node agent serves container logs on loopback only.
+    '--kubelet-preferred-address-types=InternalIP',
     '--profiling=false',
   ];
 }

@@ -76,7 +76,7 @@ test('a second control plane in the same folder is refused while the first runs;
   const dir = tempDir();
   const state = await startControlPlane({ dir });
   try {
-    assert.equal(state.processes.length, 3);
+    assert.equal(state.processes.length, 4);
     await assert.rejects(startControlPlane({ dir }), /already running/);
   } finally {
     const stopped = await stopControlPlane(dir);
@@ -84,6 +84,7 @@ test('a second control plane in the same folder is refused while the first runs;
       'etcd',
       'kube-apiserver',
       'kube-controller-manager',
+      'node-agent',
     ]);
   }
   assert.deepEqual(processesMentioning(dir), []);

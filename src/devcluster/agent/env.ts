@@ -1,0 +1,141 @@
+import type { V1Container, V1Pod } from '@kubernetes/client-node';
+import { LaunchError } from './runtimes.ts';
+
+/** Reads ConfigMap and Secret data for environment references. */
+export interface DataSource {
+  configMap(namespace: string, name: string): Promise<Record<string, string> | undefined>;
+  secret(namespace: string, name: string): Promise<Record<string, string> | undefined>;
+}
+
+/**
+ * Resolves a container's environment as the kubelet does: envFrom first, then env entries in
+ * order, `$(VAR)` references expanded against what came before.
+ */
+export async function resolveEnv(
+  pod: V1Pod,
+  container: V1Container,
+  podIp: string,
+  data: DataSource,
+): Promise<Record<string, string>> {
+  const ns = pod.metadata?.namespace ?? 'default';
+  const env: Record<string, string> = {};
+  for (const from of container.envFrom ?? []) {
+    const prefix = from.prefix ?? '';
+    if (from.configMapRef) {
+      const values = await data.configMap(ns, from.configMapRef.name ?? '');
+      if (!values && !from.configMapRef.optional) {
+        throw new LaunchError(
+          'CreateContainerConfigError',
+          `configmap "${from.configMapRef.name}" not found`,
+        );
+      }
+      for (const [k, v] of Object.entries(values ?? {})) env[prefix + k] = v;
+    }
+    if (from.secretRef) {
+      const values = await data.secret(ns, from.secretRef.name ?? '');
+      if (!values && !from.secretRef.optional) {
+        throw new LaunchError('CreateContainerConfigError', `secret "${from.secretRef.name}" not found`);
+      }
+      for (const [k, v] of Object.entries(values ?? {})) env[prefix + k] = v;
+    }
+  }
+  for (const entry of container.env ?? []) {
+    if (entry.value !== undefined) {
+      env[entry.name] = expand(entry.value, env);
+      continue;
+    }
+    const source = entry.valueFrom;
+    if (!source) {
+      env[entry.name] = '';
+      continue;
+    }
+    if (source.fieldRef) env[entry.name] = fieldValue(pod, source.fieldRef.fieldPath, podIp);
+    else if (source.resourceFieldRef)
+      env[entry.name] = resourceValue(container, source.resourceFieldRef.resource);
+    else if (source.configMapKeyRef) {
+      const ref = source.configMapKeyRef;
+      const value = (await data.configMap(ns, ref.name ?? ''))?.[ref.key];
+      if (value === undefined && !ref.optional) {
+        throw new LaunchError(
+          'CreateContainerConfigError',
+          `couldn't find key ${ref.key} in ConfigMap ${ns}/${ref.name}`,
+        );
+      }
+      if (value !== undefined) env[entry.name] = value;
+    } else if (source.secretKeyRef) {
+      const ref = source.secretKeyRef;
+      const value = (await data.secret(ns, ref.name ?? ''))?.[ref.key];
+      if (value === undefined && !ref.optional) {
+        throw new LaunchError(
+          'CreateContainerConfigError',
+          `couldn't find key ${ref.key} in Secret ${ns}/${ref.name}`,
+        );
+      }
+      if (value !== undefined) env[entry.name] = value;
+    }
+  }
+  return env;
+}
+
+function expand(value: string, env: Record<string, string>): string {
+  return value.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)/g, (match, name: string | undefined) => {
+    if (match === '$$') return '$';
+    return name !== undefined && name in env ? (env[name] as string) : match;
+  });
+}
+
+function fieldValue(pod: V1Pod, fieldPath: string, podIp: string): string {
+  const labels = /^metadata\.labels\['(.+)'\]$/.exec(fieldPath);
+  if (labels) return pod.metadata?.labels?.[labels[1] as string] ?? '';
+  const annotations = /^metadata\.annotations\['(.+)'\]$/.exec(fieldPath);
+  if (annotations) return pod.metadata?.annotations?.[annotations[1] as string] ?? '';
+  switch (fieldPath) {
+    case 'metadata.name':
+      return pod.metadata?.name ?? '';
+    case 'metadata.namespace':
+      return pod.metadata?.namespace ?? '';
+    case 'metadata.uid':
+      return pod.metadata?.uid ?? '';
+    case 'spec.nodeName':
+      return pod.spec?.nodeName ?? '';
+    case 'spec.serviceAccountName':
+      return pod.spec?.serviceAccountName ?? 'default';
+    case 'status.podIP':
+    case 'status.hostIP':
+      return podIp;
+    case 'status.podIPs':
+      return podIp;
+    default:
+      return '';
+  }
+}
+
+const UNITS: Record<string, number> = {
+  '': 1,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  Ki: 1024,
+  Mi: 1024 ** 2,
+  Gi: 1024 ** 3,
+  Ti: 1024 ** 4,
+  m: 1e-3,
+};
+
+/** A Kubernetes quantity in base units (bytes, cores). */
+export function parseQuantity(q: string | number | undefined): number | undefined {
+  if (q === undefined) return undefined;
+  if (typeof q === 'number') return q;
+  const m = /^([0-9.]+(?:e[0-9]+)?)([a-zA-Z]*)$/.exec(q.trim());
+  if (!m || !((m[2] ?? '') in UNITS)) return undefined;
+  return Number(m[1]) * (UNITS[m[2] ?? ''] as number);
+}
+
+function resourceValue(container: V1Container, resource: string): string {
+  const [kind, name] = resource.split('.') as [string, string];
+  const source = kind === 'limits' ? container.resources?.limits : container.resources?.requests;
+  const value = parseQuantity(source?.[name] as string | undefined);
+  if (value === undefined) return '0';
+  return String(name === 'cpu' ? Math.max(1, Math.ceil(value)) : Math.round(value));
+}
