@@ -15,6 +15,11 @@ export { installCrds } from './install.ts';
 export * from './defaults.ts';
 export * from './validation/index.ts';
 export { parseCron, isValidTimeZone, DEFAULT_TIME_ZONE } from './cron.ts';
-export { JOB_STATUS_STATES, LIFECYCLE_STATES, UPGRADE_MODES } from './schema/common.ts';
+export {
+  JOB_STATUS_STATES,
+  SCHEDULED_JOB_STATUS_STATES,
+  LIFECYCLE_STATES,
+  UPGRADE_MODES,
+} from './schema/common.ts';
 export { FLINK_VERSIONS } from './schema/flinkdeployment.ts';
 export { CONCURRENCY_POLICIES, RUN_OUTCOMES } from './schema/schedule.ts';

@@ -7,15 +7,11 @@ export const UPGRADE_MODES = ['last-state', 'savepoint', 'stateless'] as const;
 export const SAVEPOINT_FORMAT_TYPES = ['CANONICAL', 'NATIVE', 'UNKNOWN'] as const;
 export const CHECKPOINT_FORMAT_TYPES = ['FULL', 'INCREMENTAL', 'UNKNOWN'] as const;
 export const SNAPSHOT_TRIGGER_TYPES = ['MANUAL', 'PERIODIC', 'UNKNOWN', 'UPGRADE'] as const;
-/**
- * Flink job states as reported in `status.jobStatus.state`, plus `CRON_SCHEDULED`, which a
- * scheduled FlinkDeployment (one with `spec.schedule`) reports since it runs no job of its own.
- */
+/** Flink job states as reported in `status.jobStatus.state`. */
 export const JOB_STATUS_STATES = [
   'CANCELED',
   'CANCELLING',
   'CREATED',
-  'CRON_SCHEDULED',
   'FAILED',
   'FAILING',
   'FINISHED',
@@ -90,35 +86,42 @@ const CheckpointSchema = Obj({
   triggerNonce: Opt(Type.Integer()),
 });
 
-export const JobStatusSchema = Obj({
-  jobName: Opt(Type.String()),
-  jobId: Opt(Type.String()),
-  state: Opt(StringEnum(JOB_STATUS_STATES)),
-  startTime: Opt(Type.String()),
-  updateTime: Opt(Type.String()),
-  upgradeSavepointPath: Opt(Type.String()),
-  savepointInfo: Opt(
-    Obj({
-      lastSavepoint: Opt(SavepointSchema),
-      triggerId: Opt(Type.String()),
-      triggerTimestamp: Opt(Type.Integer()),
-      triggerType: Opt(StringEnum(SNAPSHOT_TRIGGER_TYPES)),
-      formatType: Opt(StringEnum(SAVEPOINT_FORMAT_TYPES)),
-      savepointHistory: Opt(Type.Array(SavepointSchema)),
-      lastPeriodicSavepointTimestamp: Opt(Type.Integer()),
-    }),
-  ),
-  checkpointInfo: Opt(
-    Obj({
-      lastCheckpoint: Opt(CheckpointSchema),
-      triggerId: Opt(Type.String()),
-      triggerTimestamp: Opt(Type.Integer()),
-      triggerType: Opt(StringEnum(SNAPSHOT_TRIGGER_TYPES)),
-      formatType: Opt(StringEnum(CHECKPOINT_FORMAT_TYPES)),
-      lastPeriodicCheckpointTimestamp: Opt(Type.Integer()),
-    }),
-  ),
-});
+/**
+ * A scheduled FlinkDeployment (one with `spec.schedule`) runs no job of its own and reports
+ * `CRON_SCHEDULED` instead.
+ */
+export const SCHEDULED_JOB_STATUS_STATES = [...JOB_STATUS_STATES, 'CRON_SCHEDULED'] as const;
+
+export const jobStatusSchema = <const S extends readonly string[]>(states: S) =>
+  Obj({
+    jobName: Opt(Type.String()),
+    jobId: Opt(Type.String()),
+    state: Opt(StringEnum(states)),
+    startTime: Opt(Type.String()),
+    updateTime: Opt(Type.String()),
+    upgradeSavepointPath: Opt(Type.String()),
+    savepointInfo: Opt(
+      Obj({
+        lastSavepoint: Opt(SavepointSchema),
+        triggerId: Opt(Type.String()),
+        triggerTimestamp: Opt(Type.Integer()),
+        triggerType: Opt(StringEnum(SNAPSHOT_TRIGGER_TYPES)),
+        formatType: Opt(StringEnum(SAVEPOINT_FORMAT_TYPES)),
+        savepointHistory: Opt(Type.Array(SavepointSchema)),
+        lastPeriodicSavepointTimestamp: Opt(Type.Integer()),
+      }),
+    ),
+    checkpointInfo: Opt(
+      Obj({
+        lastCheckpoint: Opt(CheckpointSchema),
+        triggerId: Opt(Type.String()),
+        triggerTimestamp: Opt(Type.Integer()),
+        triggerType: Opt(StringEnum(SNAPSHOT_TRIGGER_TYPES)),
+        formatType: Opt(StringEnum(CHECKPOINT_FORMAT_TYPES)),
+        lastPeriodicCheckpointTimestamp: Opt(Type.Integer()),
+      }),
+    ),
+  });
 
 /** `lastReconciledSpec` and `lastStableSpec` hold the spec as a JSON string, as the compatible operator writes it. */
 export const ReconciliationStatusSchema = Obj({
@@ -128,9 +131,8 @@ export const ReconciliationStatusSchema = Obj({
   state: Opt(StringEnum(RECONCILIATION_STATES)),
 });
 
-/** Status fields both FlinkDeployment and FlinkSessionJob have. */
+/** Status fields both FlinkDeployment and FlinkSessionJob have (`jobStatus` differs by its states). */
 export const commonStatusFields = {
-  jobStatus: Opt(JobStatusSchema),
   error: Opt(Type.String()),
   lifecycleState: Opt(StringEnum(LIFECYCLE_STATES)),
   observedGeneration: Opt(Type.Integer()),

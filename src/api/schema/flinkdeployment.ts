@@ -6,7 +6,9 @@ import {
   JobSpecSchema,
   ResourceRequirementsSchema,
   ResourceSchema,
+  SCHEDULED_JOB_STATUS_STATES,
   commonStatusFields,
+  jobStatusSchema,
 } from './common.ts';
 import { PodTemplateSchema } from './pod.ts';
 import { ScheduleSpecSchema, ScheduleStatusSchema } from './schedule.ts';
@@ -86,6 +88,7 @@ export const ConditionSchema = Obj({
 
 export const FlinkDeploymentStatusSchema = Obj({
   ...commonStatusFields,
+  jobStatus: Opt(jobStatusSchema(SCHEDULED_JOB_STATUS_STATES)),
   clusterInfo: Opt(MapOf(Type.String())),
   jobManagerDeploymentStatus: Opt(StringEnum(JOB_MANAGER_DEPLOYMENT_STATUSES)),
   taskManager: Opt(Obj({ labelSelector: Opt(Type.String()), replicas: Opt(Type.Integer()) })),

@@ -1,7 +1,13 @@
 /** FlinkSessionJob: a job submitted to the session cluster of a FlinkDeployment without a job. */
 import { Type, type Static } from '@sinclair/typebox';
 import { Obj, Opt } from './builders.ts';
-import { FlinkConfigurationSchema, JobSpecSchema, commonStatusFields } from './common.ts';
+import {
+  FlinkConfigurationSchema,
+  JOB_STATUS_STATES,
+  JobSpecSchema,
+  commonStatusFields,
+  jobStatusSchema,
+} from './common.ts';
 
 export const FlinkSessionJobSpecSchema = Obj({
   deploymentName: Opt(Type.String()),
@@ -10,7 +16,10 @@ export const FlinkSessionJobSpecSchema = Obj({
   flinkConfiguration: Opt(FlinkConfigurationSchema),
 });
 
-export const FlinkSessionJobStatusSchema = Obj({ ...commonStatusFields });
+export const FlinkSessionJobStatusSchema = Obj({
+  ...commonStatusFields,
+  jobStatus: Opt(jobStatusSchema(JOB_STATUS_STATES)),
+});
 
 export type FlinkSessionJobSpec = Static<typeof FlinkSessionJobSpecSchema>;
 export type FlinkSessionJobStatus = Static<typeof FlinkSessionJobStatusSchema>;
