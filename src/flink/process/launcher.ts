@@ -8,6 +8,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import type { FlinkDistribution } from '../dist/distribution.ts';
 import {
@@ -53,6 +54,10 @@ export interface StartFlinkProcessOptions {
   usrlibDir?: string;
   /** Environment of the process, on top of PATH/JAVA_HOME/LANG and the FLINK_* variables. */
   env?: Record<string, string>;
+  /** The process's host name, which resolves to `bindAddress` inside it; the machine's by default. */
+  hostname?: string;
+  /** More names the process resolves (e.g. Service names), name -> address. */
+  hostAliases?: Record<string, string>;
 }
 
 export interface FlinkProcessExit {
@@ -115,6 +120,11 @@ export async function startFlinkProcess(options: StartFlinkProcessOptions): Prom
   };
   await writeFlinkConfig(confDir, config);
   await makeHomeView(dist, homeDir, confDir, options.usrlibDir);
+  const hostsFile = path.join(workDir, 'hosts');
+  await fsp.writeFile(
+    hostsFile,
+    hostsFileContent(bindAddress, options.hostname ?? os.hostname(), options.hostAliases),
+  );
 
   const env: Record<string, string> = {
     ...inheritedEnv(),
@@ -140,6 +150,7 @@ export async function startFlinkProcess(options: StartFlinkProcessOptions): Prom
     ...javaOptionsFromConfig(config, role, env),
     ...JAVA17_MODULE_OPTIONS,
     `-Djava.io.tmpdir=${tmpDir}`,
+    `-Djdk.net.hosts.file=${hostsFile}`,
     `-Dlog.file=${logFile}`,
     `-Dlog4j.configuration=${log4j}`,
     `-Dlog4j.configurationFile=${log4j}`,
@@ -229,6 +240,22 @@ async function makeHomeView(
   if (usrlibDir) links.push(['usrlib', path.resolve(usrlibDir)]);
   else await fsp.mkdir(path.join(homeDir, 'usrlib'));
   for (const [name, target] of links) await fsp.symlink(target, path.join(homeDir, name));
+}
+
+/**
+ * The JVM resolves names only through this file (`jdk.net.hosts.file`), like a pod with its own
+ * network namespace: `localhost` and the host name are the process's own address. Flink 1.20's
+ * JobManager reaches its own blob server through `localhost` when running a jar from the REST
+ * API, which fails when the server listens on another loopback address.
+ */
+export function hostsFileContent(
+  bindAddress: string,
+  hostname: string,
+  aliases: Record<string, string> = {},
+): string {
+  const lines = [`${bindAddress} localhost ${hostname}`];
+  for (const [name, address] of Object.entries(aliases)) lines.push(`${address} ${name}`);
+  return lines.join('\n') + '\n';
 }
 
 function inheritedEnv(): Record<string, string> {
