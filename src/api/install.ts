@@ -5,30 +5,42 @@
 import * as k8s from '@kubernetes/client-node';
 import { buildCrds, type CustomResourceDefinition } from './crd.ts';
 
+// The typed ApiextensionsV1Api serializes through model classes whose field names differ from the
+// JSON ones and drops `x-kubernetes-*` keys of plain objects, so CRDs go through the generic API.
+const CRDS = { group: 'apiextensions.k8s.io', version: 'v1', plural: 'customresourcedefinitions' };
+
+interface CrdState {
+  metadata?: { resourceVersion?: string };
+  status?: { conditions?: Array<{ type?: string; status?: string }> };
+}
+
 function statusCode(err: unknown): number | undefined {
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === 'number' ? code : undefined;
 }
 
-async function createOrReplace(api: k8s.ApiextensionsV1Api, crd: CustomResourceDefinition): Promise<void> {
-  const body = crd as unknown as k8s.V1CustomResourceDefinition;
+async function read(api: k8s.CustomObjectsApi, name: string): Promise<CrdState | undefined> {
+  try {
+    return (await api.getClusterCustomObject({ ...CRDS, name })) as CrdState;
+  } catch (err) {
+    if (statusCode(err) === 404) return undefined;
+    throw err;
+  }
+}
+
+async function createOrReplace(api: k8s.CustomObjectsApi, crd: CustomResourceDefinition): Promise<void> {
+  const name = crd.metadata.name;
   for (let attempt = 0; ; attempt++) {
     try {
-      const existing = await api
-        .readCustomResourceDefinition({ name: crd.metadata.name })
-        .catch((err: unknown) => {
-          if (statusCode(err) === 404) return undefined;
-          throw err;
-        });
+      const existing = await read(api, name);
       if (!existing) {
-        await api.createCustomResourceDefinition({ body });
+        await api.createClusterCustomObject({ ...CRDS, body: crd });
       } else {
-        await api.replaceCustomResourceDefinition({
-          name: crd.metadata.name,
-          body: {
-            ...body,
-            metadata: { ...body.metadata, resourceVersion: existing.metadata?.resourceVersion },
-          },
+        const resourceVersion = existing.metadata?.resourceVersion;
+        await api.replaceClusterCustomObject({
+          ...CRDS,
+          name,
+          body: { ...crd, metadata: { ...crd.metadata, resourceVersion } },
         });
       }
       return;
@@ -39,19 +51,17 @@ async function createOrReplace(api: k8s.ApiextensionsV1Api, crd: CustomResourceD
   }
 }
 
-function isEstablished(crd: k8s.V1CustomResourceDefinition): boolean {
-  return (crd.status?.conditions ?? []).some((c) => c.type === 'Established' && c.status === 'True');
+function isEstablished(crd: CrdState | undefined): boolean {
+  return (crd?.status?.conditions ?? []).some((c) => c.type === 'Established' && c.status === 'True');
 }
 
 export async function installCrds(kc: k8s.KubeConfig, { timeoutMs = 60_000 } = {}): Promise<void> {
-  const api = kc.makeApiClient(k8s.ApiextensionsV1Api);
+  const api = kc.makeApiClient(k8s.CustomObjectsApi);
   const crds = buildCrds();
   for (const crd of crds) await createOrReplace(api, crd);
   const deadline = Date.now() + timeoutMs;
   for (const crd of crds) {
-    for (;;) {
-      const current = await api.readCustomResourceDefinition({ name: crd.metadata.name });
-      if (isEstablished(current)) break;
+    while (!isEstablished(await read(api, crd.metadata.name))) {
       if (Date.now() > deadline)
         throw new Error(`CRD ${crd.metadata.name} not Established after ${timeoutMs} ms`);
       await new Promise((r) => setTimeout(r, 100));
