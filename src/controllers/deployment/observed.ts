@@ -1,0 +1,67 @@
+/**
+ * What the FlinkDeployment controller sees of a cluster in one reconcile: the JobManager
+ * Deployment in the API server and the job as Flink's REST API reports it. Produced by `observe`,
+ * consumed by the pure planner.
+ */
+
+export type FlinkJobState =
+  | 'INITIALIZING'
+  | 'CREATED'
+  | 'RUNNING'
+  | 'FAILING'
+  | 'FAILED'
+  | 'CANCELLING'
+  | 'CANCELED'
+  | 'FINISHED'
+  | 'RESTARTING'
+  | 'SUSPENDED'
+  | 'RECONCILING';
+
+export const GLOBALLY_TERMINAL_JOB_STATES: ReadonlySet<string> = new Set(['FAILED', 'CANCELED', 'FINISHED']);
+
+export type ObservedJobManager =
+  | { exists: false }
+  | {
+      exists: true;
+      /** Desired replicas of the Deployment. */
+      replicas: number;
+      availableReplicas: number;
+      /** A reason the JobManager cannot start (CrashLoopBackOff, ErrImagePull, FailedCreate, ...). */
+      failure?: { reason: string; message: string };
+      /** The generation of the FlinkDeployment this Deployment was made for (its annotation). */
+      generation?: number;
+      /** The Deployment is being deleted. */
+      terminating: boolean;
+    };
+
+export type ObservedJob =
+  { found: true; id: string; name: string; state: FlinkJobState; startTime?: number } | { found: false };
+
+/** Result of polling a savepoint or checkpoint trigger recorded in status. */
+export type ObservedTrigger =
+  | { status: 'IN_PROGRESS' }
+  | { status: 'COMPLETED'; location?: string }
+  | { status: 'FAILED'; error: string }
+  | { status: 'UNKNOWN'; error: string };
+
+export interface ObservedDeployment {
+  jobManager: ObservedJobManager;
+  /** Whether the JobManager REST API answered; undefined when it was not asked. */
+  rest?: 'ok' | 'unreachable';
+  /** The job with the id recorded in status (application clusters), when the REST API answered. */
+  job?: ObservedJob;
+  /** The job's failure cause when it FAILED (root exception). */
+  jobFailure?: string;
+  /** Poll result of the trigger recorded in status, if any. */
+  trigger?: ObservedTrigger;
+  /** Newest completed savepoint of the job and when it completed (from Flink's checkpoint statistics). */
+  latestSavepoint?: { location: string; timestamp: number };
+  /** Newest completed checkpoint's external path (restores of terminal jobs). */
+  latestCheckpoint?: { location: string; timestamp: number };
+  /** Kubernetes HA ConfigMaps holding job metadata exist. */
+  haMetadataAvailable: boolean;
+  /** FlinkSessionJobs that name this deployment (session clusters). */
+  sessionJobs: string[];
+  /** Facts about the running cluster for `status.clusterInfo` (flink-version, flink-revision, ...). */
+  clusterInfo?: Record<string, string>;
+}

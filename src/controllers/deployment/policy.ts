@@ -1,0 +1,47 @@
+/**
+ * The operator settings that steer a FlinkDeployment's reconcile, resolved once per reconcile from
+ * the operator configuration and the resource's own `kubernetes.operator.*` overrides.
+ */
+export interface DeploymentPolicy {
+  reconcileIntervalMs: number;
+  progressCheckIntervalMs: number;
+  /** stop-with-savepoint on deletion instead of a plain cancel. */
+  savepointOnDeletion: boolean;
+  drainOnSavepoint: boolean;
+  /** Redeploy a JobManager Deployment that vanished while its job should run. */
+  jmDeploymentRecovery: boolean;
+  /** Savepoint mode may fall back to last-state when the job is not running and HA metadata exists. */
+  lastStateFallback: boolean;
+  /** Refuse deleting a session cluster while FlinkSessionJobs still use it. */
+  blockSessionDeletionOnJobs: boolean;
+  savepointFormatType: 'CANONICAL' | 'NATIVE';
+  periodicSavepointIntervalMs?: number;
+  periodicCheckpointIntervalMs?: number;
+  savepointTriggerGracePeriodMs: number;
+  checkpointTriggerGracePeriodMs: number;
+  savepointHistoryMaxCount: number;
+  savepointHistoryMaxAgeMs: number;
+  savepointCleanupEnabled: boolean;
+  rollbackEnabled: boolean;
+  readinessTimeoutMs: number;
+  restartFailedJobs: boolean;
+}
+
+export const DEFAULT_POLICY: DeploymentPolicy = {
+  reconcileIntervalMs: 60_000,
+  progressCheckIntervalMs: 10_000,
+  savepointOnDeletion: false,
+  drainOnSavepoint: false,
+  jmDeploymentRecovery: true,
+  lastStateFallback: true,
+  blockSessionDeletionOnJobs: true,
+  savepointFormatType: 'CANONICAL',
+  savepointTriggerGracePeriodMs: 60_000,
+  checkpointTriggerGracePeriodMs: 60_000,
+  savepointHistoryMaxCount: 10,
+  savepointHistoryMaxAgeMs: 24 * 3_600_000,
+  savepointCleanupEnabled: true,
+  rollbackEnabled: false,
+  readinessTimeoutMs: 5 * 60_000,
+  restartFailedJobs: false,
+};
