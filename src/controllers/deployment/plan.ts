@@ -864,3 +864,98 @@ function runningCondition(p: Planner, status: Status): Status['conditions'] {
       : new Date(p.now).toISOString();
   return [{ type: 'Running', status: value, reason, message, lastTransitionTime }];
 }
+
+// ---------------------------------------------------------------------------------------------
+// Deletion.
+
+export interface CleanupPlan {
+  status: FlinkDeploymentStatus;
+  actions: ClusterAction[];
+  events: PlannedEvent[];
+  /** True when nothing is left to clean: the finalizer may go. */
+  done: boolean;
+  requeueAfterMs: number;
+}
+
+/**
+ * Deleting a FlinkDeployment: a session cluster still used by session jobs is kept (with a
+ * Warning); a running job is stopped with a savepoint when configured; then the cluster and its HA
+ * data are deleted, and the finalizer is removed once the JobManager Deployment is gone.
+ */
+export function planCleanup(input: PlanInput): CleanupPlan {
+  const p = new Planner(input);
+  p.status.lifecycleState = 'DELETING';
+  const plan = (done: boolean): CleanupPlan => ({
+    status: p.status,
+    actions: p.actions,
+    events: p.events,
+    done,
+    requeueAfterMs: p.requeueAfterMs,
+  });
+  const name = input.resource.metadata.name;
+  p.event(
+    'Normal',
+    'Cleanup',
+    'Cleaning up FlinkDeployment',
+    'Operator',
+    `Cleanup: ${input.resource.metadata.uid}`,
+  );
+  const jm = p.observed.jobManager;
+
+  if (!p.spec.job && p.policy.blockSessionDeletionOnJobs && p.observed.sessionJobs.length > 0) {
+    const message = `The session jobs [${p.observed.sessionJobs.join(', ')}] should be deleted first`;
+    p.event('Warning', 'CleanupFailed', message);
+    p.status.error = message;
+    return plan(false);
+  }
+
+  const jobId = p.status.jobStatus?.jobId;
+  const jobRunning = p.observed.job?.found === true && p.observed.job.state === 'RUNNING';
+  if (p.spec.job && p.policy.savepointOnDeletion && jm.exists && !jm.terminating) {
+    const info = p.status.jobStatus?.savepointInfo;
+    if (info?.triggerType === 'UPGRADE' && info.triggerId) {
+      const trigger = p.observed.trigger;
+      if (!trigger || trigger.status === 'IN_PROGRESS') {
+        p.progress();
+        return plan(false);
+      }
+      if (trigger.status === 'COMPLETED' && trigger.location) {
+        p.jobStatus.upgradeSavepointPath = trigger.location;
+        recordSavepoint(p, trigger.location, 'UPGRADE');
+      } else {
+        const error = trigger.status === 'COMPLETED' ? 'no savepoint location returned' : trigger.error;
+        p.event('Warning', 'SavepointError', `Savepoint on deletion of ${name} failed: ${error}`);
+        clearTrigger(p.jobStatus.savepointInfo!);
+        p.progress();
+        return plan(false);
+      }
+    } else if (jobRunning && jobId) {
+      markUpgradeSavepoint(p);
+      p.actions.push({
+        type: 'stopWithSavepoint',
+        jobId,
+        drain: p.policy.drainOnSavepoint,
+        formatType: p.policy.savepointFormatType,
+      });
+      p.progress();
+      return plan(false);
+    }
+  }
+
+  if (jm.exists) {
+    if (!jm.terminating) p.actions.push({ type: 'deleteCluster', keepHaData: false });
+    p.soon();
+    return plan(false);
+  }
+  if (p.observed.haMetadataAvailable) {
+    p.actions.push({ type: 'deleteCluster', keepHaData: false });
+    p.soon();
+    return plan(false);
+  }
+  p.status.jobManagerDeploymentStatus = 'MISSING';
+  p.status.lifecycleState = 'DELETED';
+  if (p.status.jobStatus?.state && !GLOBALLY_TERMINAL_JOB_STATES.has(p.status.jobStatus.state)) {
+    p.jobStatus.state = 'FINISHED';
+  }
+  return plan(true);
+}
