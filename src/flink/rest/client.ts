@@ -7,6 +7,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type {
   CheckpointingStatistics,
+  ClusterConfig,
   CheckpointTriggerStatus,
   ClusterOverview,
   JarList,
@@ -169,6 +170,17 @@ export class FlinkRestClient {
 
   async deleteJar(jarId: string, opts?: CallOptions): Promise<void> {
     await this.request('DELETE', `/jars/${enc(jarId)}`, undefined, opts);
+  }
+
+  /** GET /config: the cluster's Flink version and revision. */
+  clusterConfig(opts?: CallOptions): Promise<ClusterConfig> {
+    return this.request('GET', '/config', undefined, opts);
+  }
+
+  /** POST /savepoint-disposal: deletes a savepoint's data; returns the trigger id to poll. */
+  async disposeSavepoint(savepointPath: string, opts?: CallOptions): Promise<string> {
+    const body = { 'savepoint-path': savepointPath };
+    return (await this.request<TriggerResponse>('POST', '/savepoint-disposal', body, opts))['request-id'];
   }
 
   /**

@@ -58,6 +58,14 @@ export interface JobDetails {
   vertices: { id: string; name: string; parallelism: number; status: string }[];
 }
 
+/** GET /config */
+export interface ClusterConfig {
+  'refresh-interval'?: number;
+  'timezone-name'?: string;
+  'flink-version'?: string;
+  'flink-revision'?: string;
+}
+
 /** GET /jobs/:jobid/exceptions */
 export interface JobExceptions {
   'root-exception'?: string;
