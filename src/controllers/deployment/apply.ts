@@ -1,0 +1,182 @@
+/**
+ * Carries out the planner's cluster actions: Kubernetes writes through the API server and job
+ * operations through the Flink REST API. Trigger ids returned by Flink are written to status at
+ * once, so a restart finds the savepoint it was waiting for.
+ */
+import type { FlinkDeployment, FlinkDeploymentStatus } from '../../api/index.ts';
+import { FlinkRestClient } from '../../flink/rest/client.ts';
+import {
+  jobManagerDeploymentName,
+  labelSelectorString,
+  taskManagerDeploymentName,
+} from '../../flink/resources/names.ts';
+import { isNotFound, type KubeClient } from '../../runtime/index.ts';
+import { WellKnown, type KubeObject, type ResourceType } from '../../runtime/kube/types.ts';
+import type { ClusterAction } from './plan.ts';
+
+export const FIELD_MANAGER = 'flink-operator';
+
+export interface DeployRequest {
+  deployment: FlinkDeployment;
+  jobId?: string;
+  savepointPath?: string;
+  allowNonRestoredState: boolean;
+  restoreFromHa: boolean;
+  generation: number;
+}
+
+/** The Kubernetes objects of a cluster for one deploy; the JobManager Deployment must be among them. */
+export type ClusterObjectsBuilder = (request: DeployRequest) => KubeObject[];
+
+export interface ApplyDeps {
+  client: KubeClient;
+  buildObjects: ClusterObjectsBuilder;
+  /** REST base URL of the cluster; undefined when it cannot be reached. */
+  restUrl: () => Promise<string | undefined>;
+  restTimeoutMs: number;
+  /** Persists a status change (conflict-safe); used to record trigger ids right away. */
+  updateStatus: (change: (status: FlinkDeploymentStatus) => FlinkDeploymentStatus) => Promise<void>;
+  signal?: AbortSignal;
+}
+
+const RESOURCE_TYPES: Record<string, ResourceType> = {
+  ConfigMap: WellKnown.configMaps,
+  Service: WellKnown.services,
+  Deployment: WellKnown.deployments,
+  Ingress: WellKnown.ingresses,
+  Secret: WellKnown.secrets,
+};
+
+/** Objects that must exist before pods read them go first. */
+const APPLY_ORDER = ['ConfigMap', 'Secret', 'Service', 'Deployment', 'Ingress'];
+
+export async function applyAction(
+  deployment: FlinkDeployment,
+  action: ClusterAction,
+  deps: ApplyDeps,
+): Promise<void> {
+  const namespace = deployment.metadata.namespace!;
+  const name = deployment.metadata.name!;
+  switch (action.type) {
+    case 'deploy': {
+      const objects = deps.buildObjects({
+        deployment: { ...deployment, spec: action.spec },
+        ...(action.jobId ? { jobId: action.jobId } : {}),
+        ...(action.savepointPath ? { savepointPath: action.savepointPath } : {}),
+        allowNonRestoredState: action.allowNonRestoredState,
+        restoreFromHa: action.restoreFromHa,
+        generation: action.generation,
+      });
+      const ordered = [...objects].sort(
+        (a, b) => APPLY_ORDER.indexOf(a.kind ?? '') - APPLY_ORDER.indexOf(b.kind ?? ''),
+      );
+      for (const obj of ordered) await serverSideApply(deps.client, obj, deps.signal);
+      return;
+    }
+    case 'deleteCluster':
+      await deleteCluster(deps.client, namespace, name, action.keepHaData, deps.signal);
+      return;
+    case 'stopWithSavepoint': {
+      const rest = await restClient(deps);
+      const triggerId = await rest.stopWithSavepoint(action.jobId, {
+        drain: action.drain,
+        formatType: action.formatType,
+      });
+      await recordTrigger(deps, 'savepoint', triggerId);
+      return;
+    }
+    case 'triggerSavepoint': {
+      const rest = await restClient(deps);
+      const triggerId = await rest.triggerSavepoint(action.jobId, { formatType: action.formatType });
+      await recordTrigger(deps, 'savepoint', triggerId);
+      return;
+    }
+    case 'triggerCheckpoint': {
+      const rest = await restClient(deps);
+      const triggerId = await rest.triggerCheckpoint(action.jobId);
+      await recordTrigger(deps, 'checkpoint', triggerId);
+      return;
+    }
+    case 'scaleTaskManagers':
+      await deps.client.patch(
+        WellKnown.deployments,
+        namespace,
+        taskManagerDeploymentName(name),
+        { spec: { replicas: action.replicas } },
+        { type: 'merge', ...(deps.signal ? { signal: deps.signal } : {}) },
+      );
+      return;
+    case 'disposeSavepoint': {
+      const rest = await restClient(deps);
+      await rest.disposeSavepoint(action.location);
+      return;
+    }
+  }
+}
+
+async function restClient(deps: ApplyDeps): Promise<FlinkRestClient> {
+  const baseUrl = await deps.restUrl();
+  if (!baseUrl) throw new Error('the JobManager REST API has no reachable address');
+  return new FlinkRestClient({ baseUrl, timeoutMs: deps.restTimeoutMs });
+}
+
+async function recordTrigger(
+  deps: ApplyDeps,
+  kind: 'savepoint' | 'checkpoint',
+  triggerId: string,
+): Promise<void> {
+  await deps.updateStatus((status) => {
+    const next = structuredClone(status);
+    next.jobStatus ??= {};
+    if (kind === 'savepoint') next.jobStatus.savepointInfo = { ...next.jobStatus.savepointInfo, triggerId };
+    else next.jobStatus.checkpointInfo = { ...next.jobStatus.checkpointInfo, triggerId };
+    return next;
+  });
+}
+
+async function serverSideApply(client: KubeClient, obj: KubeObject, signal?: AbortSignal): Promise<void> {
+  const rt = RESOURCE_TYPES[obj.kind ?? ''];
+  if (!rt) throw new Error(`cannot apply objects of kind ${obj.kind}`);
+  const { name, namespace } = obj.metadata;
+  await client.patch(rt, namespace, name!, obj, {
+    type: 'apply',
+    fieldManager: FIELD_MANAGER,
+    force: true,
+    ...(signal ? { signal } : {}),
+  });
+}
+
+/**
+ * Deletes the JobManager (and standalone TaskManager) Deployment in the foreground, so the
+ * Deployment stays visible until its pods are gone; Services, ConfigMaps and native TaskManager pods
+ * follow through owner references. Kubernetes HA ConfigMaps go too, unless a last-state restore needs them.
+ */
+export async function deleteCluster(
+  client: KubeClient,
+  namespace: string,
+  name: string,
+  keepHaData: boolean,
+  signal?: AbortSignal,
+): Promise<void> {
+  for (const deploymentName of [jobManagerDeploymentName(name), taskManagerDeploymentName(name)]) {
+    await client
+      .delete(WellKnown.deployments, namespace, deploymentName, {
+        propagationPolicy: 'Foreground',
+        ...(signal ? { signal } : {}),
+      })
+      .catch((err: unknown) => {
+        if (!isNotFound(err)) throw err;
+      });
+  }
+  if (keepHaData) return;
+  const ha = await client.list(WellKnown.configMaps, namespace, {
+    labelSelector: labelSelectorString({ app: name, 'configmap-type': 'high-availability' }),
+  });
+  for (const cm of ha.items) {
+    await client
+      .delete(WellKnown.configMaps, namespace, cm.metadata.name!, signal ? { signal } : {})
+      .catch((err: unknown) => {
+        if (!isNotFound(err)) throw err;
+      });
+  }
+}

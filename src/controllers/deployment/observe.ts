@@ -1,0 +1,282 @@
+/**
+ * Reads what the planner needs about one FlinkDeployment: its JobManager Deployment (from the
+ * controller's cache), JobManager pods when it is not up, HA ConfigMaps when an upgrade or a
+ * recovery may need them, and the job through the Flink REST API. Never changes anything.
+ */
+import type { FlinkDeployment, FlinkDeploymentSpec } from '../../api/index.ts';
+import { FlinkRestClient, FlinkRestError } from '../../flink/rest/client.ts';
+import { jobManagerSelector, labelSelectorString } from '../../flink/resources/names.ts';
+import type { KubeClient } from '../../runtime/index.ts';
+import { WellKnown } from '../../runtime/kube/types.ts';
+import { parseReconciledSpec } from '../common/reconciled-spec.ts';
+import {
+  GLOBALLY_TERMINAL_JOB_STATES,
+  type FlinkJobState,
+  type ObservedDeployment,
+  type ObservedJobManager,
+} from './observed.ts';
+
+/** Kubernetes waiting reasons that mean the JobManager will not start without a change. */
+const FATAL_WAITING_REASONS = new Set([
+  'CrashLoopBackOff',
+  'ImagePullBackOff',
+  'ErrImagePull',
+  'RunContainerError',
+  'CreateContainerConfigError',
+  'CreateContainerError',
+  'InvalidImageName',
+  'OOMKilled',
+]);
+
+interface DeploymentObject {
+  metadata: { name?: string; annotations?: Record<string, string>; deletionTimestamp?: string };
+  spec?: { replicas?: number };
+  status?: {
+    availableReplicas?: number;
+    conditions?: { type: string; status: string; reason?: string; message?: string }[];
+  };
+}
+
+interface PodObject {
+  metadata: { name?: string };
+  status?: {
+    initContainerStatuses?: ContainerStatus[];
+    containerStatuses?: ContainerStatus[];
+  };
+}
+
+interface ContainerStatus {
+  name: string;
+  state?: { waiting?: { reason?: string; message?: string } };
+  lastState?: { terminated?: { reason?: string; message?: string; exitCode?: number } };
+}
+
+export interface ObserveDeps {
+  client: KubeClient;
+  /** The JobManager Deployment, if any (usually from the controller's cache). */
+  jobManagerDeployment: DeploymentObject | undefined;
+  /** Resolves the REST base URL of the cluster, or undefined when it has no reachable address yet. */
+  restUrl: (deployment: FlinkDeployment) => Promise<string | undefined>;
+  restTimeoutMs: number;
+  signal?: AbortSignal;
+}
+
+export const GENERATION_ANNOTATION = 'flinkdeployment.flink.apache.org/generation';
+
+export async function observeDeployment(
+  deployment: FlinkDeployment,
+  deps: ObserveDeps,
+): Promise<ObservedDeployment> {
+  const name = deployment.metadata.name!;
+  const namespace = deployment.metadata.namespace!;
+  const status = deployment.status ?? {};
+  const last = parseReconciledSpec<FlinkDeploymentSpec>(status.reconciliationStatus?.lastReconciledSpec);
+  const mode = (last?.spec.mode ?? deployment.spec.mode ?? 'native') as 'native' | 'standalone';
+  const jobManager = await observeJobManager(deps, namespace, name, mode);
+  const observed: ObservedDeployment = { jobManager, haMetadataAvailable: false, sessionJobs: [] };
+
+  observed.haMetadataAvailable = await haMetadataAvailable(deps.client, namespace, name);
+  if (deployment.metadata.deletionTimestamp && !deployment.spec.job) {
+    observed.sessionJobs = await sessionJobsUsing(deps.client, namespace, name);
+  }
+  if (!jobManager.exists || jobManager.availableReplicas === 0) return observed;
+
+  const baseUrl = await deps.restUrl(deployment);
+  if (!baseUrl) {
+    observed.rest = 'unreachable';
+    return observed;
+  }
+  const rest = new FlinkRestClient({ baseUrl, timeoutMs: deps.restTimeoutMs });
+  try {
+    if (!status.clusterInfo?.['flink-version']) {
+      const config = await rest.clusterConfig();
+      observed.clusterInfo = {
+        ...(config['flink-version'] ? { 'flink-version': config['flink-version'] } : {}),
+        ...(config['flink-revision'] ? { 'flink-revision': config['flink-revision'] } : {}),
+      };
+    }
+    const jobs = await rest.jobs();
+    observed.rest = 'ok';
+    const jobId = status.jobStatus?.jobId;
+    if (deployment.spec.job || last?.spec.job) {
+      const job = jobs.find((j) => j.jid === jobId);
+      observed.job = job
+        ? {
+            found: true,
+            id: job.jid,
+            name: job.name,
+            state: job.state as FlinkJobState,
+            startTime: job['start-time'],
+          }
+        : { found: false };
+      if (job && jobId) await observeJobDetails(rest, jobId, job.state, status, observed);
+    }
+  } catch (err) {
+    if (!(err instanceof FlinkRestError)) throw err;
+    observed.rest = 'unreachable';
+  }
+  return observed;
+}
+
+async function observeJobDetails(
+  rest: FlinkRestClient,
+  jobId: string,
+  state: string,
+  status: NonNullable<FlinkDeployment['status']>,
+  observed: ObservedDeployment,
+): Promise<void> {
+  if (state === 'FAILED') {
+    const exceptions = await rest.jobExceptions(jobId).catch(() => undefined);
+    const root = exceptions?.['root-exception'] ?? exceptions?.exceptionHistory?.entries?.[0]?.stacktrace;
+    if (root) observed.jobFailure = root.split('\n').slice(0, 2).join(' ').trim();
+  }
+  const savepointTrigger = status.jobStatus?.savepointInfo?.triggerId;
+  const checkpointTrigger = status.jobStatus?.checkpointInfo?.triggerId;
+  if (savepointTrigger) {
+    observed.trigger = await rest.savepointStatus(jobId, savepointTrigger).then(
+      (s) =>
+        s.status.id === 'IN_PROGRESS'
+          ? { status: 'IN_PROGRESS' as const }
+          : s.operation?.['failure-cause']
+            ? { status: 'FAILED' as const, error: failureText(s.operation['failure-cause']) }
+            : {
+                status: 'COMPLETED' as const,
+                ...(s.operation?.location ? { location: s.operation.location } : {}),
+              },
+      (err: unknown) => ({ status: 'UNKNOWN' as const, error: String((err as Error).message ?? err) }),
+    );
+  } else if (checkpointTrigger) {
+    observed.trigger = await rest.checkpointStatus(jobId, checkpointTrigger).then(
+      (s) =>
+        s.status.id === 'IN_PROGRESS'
+          ? { status: 'IN_PROGRESS' as const }
+          : s.operation?.['failure-cause']
+            ? { status: 'FAILED' as const, error: failureText(s.operation['failure-cause']) }
+            : { status: 'COMPLETED' as const },
+      (err: unknown) => ({ status: 'UNKNOWN' as const, error: String((err as Error).message ?? err) }),
+    );
+  }
+  const upgradeMarker = status.jobStatus?.savepointInfo?.triggerType === 'UPGRADE';
+  if (upgradeMarker || GLOBALLY_TERMINAL_JOB_STATES.has(state)) {
+    const stats = await rest.checkpointStatistics(jobId).catch(() => undefined);
+    const savepoint = stats?.latest.savepoint;
+    const completed = stats?.latest.completed;
+    if (savepoint?.external_path) {
+      observed.latestSavepoint = {
+        location: savepoint.external_path,
+        timestamp: savepoint.latest_ack_timestamp ?? savepoint.trigger_timestamp,
+      };
+    }
+    if (completed?.external_path) {
+      observed.latestCheckpoint = {
+        location: completed.external_path,
+        timestamp: completed.latest_ack_timestamp ?? completed.trigger_timestamp,
+      };
+    }
+  }
+}
+
+function failureText(cause: {
+  'serialized-throwable'?: string;
+  class?: string;
+  'stack-trace'?: string;
+}): string {
+  const trace = cause['stack-trace'];
+  if (trace) return trace.split('\n')[0]!.trim();
+  return cause.class ?? 'unknown failure';
+}
+
+async function observeJobManager(
+  deps: ObserveDeps,
+  namespace: string,
+  name: string,
+  mode: 'native' | 'standalone',
+): Promise<ObservedJobManager> {
+  const deployment = deps.jobManagerDeployment;
+  if (!deployment) return { exists: false };
+  const generation = Number(deployment.metadata.annotations?.[GENERATION_ANNOTATION]);
+  const observed: ObservedJobManager = {
+    exists: true,
+    replicas: deployment.spec?.replicas ?? 1,
+    availableReplicas: deployment.status?.availableReplicas ?? 0,
+    terminating: Boolean(deployment.metadata.deletionTimestamp),
+    ...(Number.isFinite(generation) ? { generation } : {}),
+  };
+  if (observed.availableReplicas > 0 || observed.terminating) return observed;
+  const replicaFailure = deployment.status?.conditions?.find(
+    (c) => c.type === 'ReplicaFailure' && c.status === 'True',
+  );
+  if (replicaFailure) {
+    observed.failure = {
+      reason: replicaFailure.reason ?? 'FailedCreate',
+      message: replicaFailure.message ?? '',
+    };
+    return observed;
+  }
+  const pods = await deps.client.list<PodObject & { apiVersion?: string; kind?: string }>(
+    WellKnown.pods,
+    namespace,
+    {
+      labelSelector: labelSelectorString(jobManagerSelector(name, mode)),
+    },
+  );
+  for (const pod of pods.items) {
+    for (const c of [
+      ...(pod.status?.initContainerStatuses ?? []),
+      ...(pod.status?.containerStatuses ?? []),
+    ]) {
+      const waiting = c.state?.waiting;
+      if (waiting?.reason && FATAL_WAITING_REASONS.has(waiting.reason)) {
+        const lastMessage = c.lastState?.terminated?.message;
+        const message =
+          waiting.reason === 'CrashLoopBackOff' && lastMessage
+            ? `CrashLoop - ${lastMessage}`
+            : (waiting.message ?? waiting.reason);
+        observed.failure = { reason: waiting.reason, message };
+        return observed;
+      }
+    }
+  }
+  return observed;
+}
+
+/**
+ * HA metadata of a job exists when Kubernetes HA left its job ConfigMaps (`<name>-<jobId>-config-map`)
+ * or a legacy leader ConfigMap; the cluster-wide `<name>-cluster-config-map` alone does not count.
+ */
+export async function haMetadataAvailable(
+  client: KubeClient,
+  namespace: string,
+  name: string,
+): Promise<boolean> {
+  const list = await client.list(WellKnown.configMaps, namespace, {
+    labelSelector: `app=${name},configmap-type=high-availability`,
+  });
+  return list.items.some((cm) => {
+    const cmName = cm.metadata?.name ?? '';
+    if (cm.metadata?.deletionTimestamp) return false;
+    return (
+      (cmName.endsWith('-config-map') && !cmName.endsWith('-cluster-config-map')) ||
+      cmName.endsWith('-jobmanager-leader')
+    );
+  });
+}
+
+async function sessionJobsUsing(client: KubeClient, namespace: string, name: string): Promise<string[]> {
+  const list = await client.list<{
+    apiVersion?: string;
+    kind?: string;
+    metadata: { name?: string };
+    spec?: { deploymentName?: string };
+  }>(
+    {
+      group: 'flink.apache.org',
+      version: 'v1beta1',
+      plural: 'flinksessionjobs',
+      kind: 'FlinkSessionJob',
+      namespaced: true,
+    },
+    namespace,
+  );
+  return list.items.filter((j) => j.spec?.deploymentName === name).map((j) => j.metadata.name ?? '');
+}
