@@ -26,22 +26,3 @@ export interface DeploymentPolicy {
   readinessTimeoutMs: number;
   restartFailedJobs: boolean;
 }
-
-export const DEFAULT_POLICY: DeploymentPolicy = {
-  reconcileIntervalMs: 60_000,
-  progressCheckIntervalMs: 10_000,
-  savepointOnDeletion: false,
-  drainOnSavepoint: false,
-  jmDeploymentRecovery: true,
-  lastStateFallback: true,
-  blockSessionDeletionOnJobs: true,
-  savepointFormatType: 'CANONICAL',
-  savepointTriggerGracePeriodMs: 60_000,
-  checkpointTriggerGracePeriodMs: 60_000,
-  savepointHistoryMaxCount: 10,
-  savepointHistoryMaxAgeMs: 24 * 3_600_000,
-  savepointCleanupEnabled: true,
-  rollbackEnabled: false,
-  readinessTimeoutMs: 5 * 60_000,
-  restartFailedJobs: false,
-};

@@ -37,15 +37,24 @@ function option<T>(
   return { key: PREFIX + name, defaultValue, parse, deprecatedKeys: deprecatedNames.map((n) => PREFIX + n) };
 }
 
-const duration = (name: string, ms: number, deprecated?: string[]) =>
-  option(name, ms, parseDurationMs, deprecated);
-const optionalDuration = (name: string) => option<number | undefined>(name, undefined, parseDurationMs);
-const integer = (name: string, value: number, deprecated?: string[]) =>
-  option(name, value, parseInteger, deprecated);
-const bool = (name: string, value: boolean) => option(name, value, parseBoolean);
-const text = (name: string, value: string) => option(name, value, (t) => t.trim());
-const optionalText = (name: string) =>
-  option<string | undefined>(name, undefined, (t) => (t.trim() === '' ? undefined : t.trim()));
+/**
+ * Builders for `kubernetes.operator.<name>` options; controllers declare their own keys with them.
+ * Names are relative to the `kubernetes.operator.` prefix.
+ */
+export const operatorOption = {
+  duration: (name: string, ms: number, deprecated?: string[]) =>
+    option(name, ms, parseDurationMs, deprecated),
+  optionalDuration: (name: string) => option<number | undefined>(name, undefined, parseDurationMs),
+  integer: (name: string, value: number, deprecated?: string[]) =>
+    option(name, value, parseInteger, deprecated),
+  number: (name: string, value: number) => option(name, value, parseNumber),
+  bool: (name: string, value: boolean) => option(name, value, parseBoolean),
+  text: (name: string, value: string) => option(name, value, (t) => t.trim()),
+  optionalText: (name: string) =>
+    option<string | undefined>(name, undefined, (t) => (t.trim() === '' ? undefined : t.trim())),
+};
+
+const { duration, optionalDuration, integer, bool, text, optionalText } = operatorOption;
 
 /** Sentinel value of `watched.namespaces` meaning every namespace (same spelling as upstream). */
 export const ALL_NAMESPACES = 'JOSDK_ALL_NAMESPACES';
@@ -58,7 +67,7 @@ export const RuntimeOptions = {
   reconcileInterval: duration('reconcile.interval', 60_000, ['reconciler.reschedule.interval']),
   reconcileParallelism: integer('reconcile.parallelism', 50, ['reconciler.max.parallelism']),
   retryInitialInterval: duration('retry.initial.interval', 5_000),
-  retryIntervalMultiplier: option('retry.interval.multiplier', 1.5, parseNumber),
+  retryIntervalMultiplier: operatorOption.number('retry.interval.multiplier', 1.5),
   retryMaxInterval: optionalDuration('retry.max.interval'),
   retryMaxAttempts: integer('retry.max.attempts', 15),
   watchedNamespaces: text('watched.namespaces', ALL_NAMESPACES),

@@ -4,7 +4,8 @@ import type { FlinkDeployment, FlinkDeploymentSpec } from '../../../src/api/inde
 import { serializeReconciledSpec } from '../../../src/controllers/common/reconciled-spec.ts';
 import type { ObservedDeployment } from '../../../src/controllers/deployment/observed.ts';
 import { planCleanup } from '../../../src/controllers/deployment/plan.ts';
-import { DEFAULT_POLICY, type DeploymentPolicy } from '../../../src/controllers/deployment/policy.ts';
+import { DEFAULT_POLICY } from '../../../src/controllers/deployment/options.ts';
+import type { DeploymentPolicy } from '../../../src/controllers/deployment/policy.ts';
 
 const NOW = 1_800_000_000_000;
 const JOB = 'a'.repeat(32);

@@ -11,7 +11,8 @@ import {
   type ClusterAction,
   type DeploymentPlan,
 } from '../../../src/controllers/deployment/plan.ts';
-import { DEFAULT_POLICY, type DeploymentPolicy } from '../../../src/controllers/deployment/policy.ts';
+import { DEFAULT_POLICY } from '../../../src/controllers/deployment/options.ts';
+import type { DeploymentPolicy } from '../../../src/controllers/deployment/policy.ts';
 
 const NOW = 1_800_000_000_000;
 const OLD_JOB = 'a'.repeat(32);

@@ -1,0 +1,53 @@
+/**
+ * The `kubernetes.operator.*` keys that steer FlinkDeployment reconciles, with the compatible
+ * operator's defaults. Each may be set per resource in `spec.flinkConfiguration`.
+ */
+import { OperatorConfig, RuntimeOptions, operatorOption as o } from '../../runtime/index.ts';
+import { JobOptions, SnapshotOptions } from '../sessionjob/options.ts';
+import type { DeploymentPolicy } from './policy.ts';
+
+export const DeploymentOptions = {
+  jmDeploymentRecovery: o.bool('jm-deployment-recovery.enabled', true),
+  periodicSavepointInterval: o.optionalDuration('periodic.savepoint.interval'),
+  periodicCheckpointInterval: o.optionalDuration('periodic.checkpoint.interval'),
+  savepointTriggerGracePeriod: o.duration('savepoint.trigger.grace-period', 60_000),
+  checkpointTriggerGracePeriod: o.duration('checkpoint.trigger.grace-period', 60_000),
+  savepointCleanupEnabled: o.bool('savepoint.cleanup.enabled', true),
+  rollbackEnabled: o.bool('deployment.rollback.enabled', false),
+  readinessTimeout: o.duration('deployment.readiness.timeout', 5 * 60_000),
+  restartFailed: o.bool('job.restart.failed', false),
+} as const;
+
+/** The policy of one resource from its effective operator configuration. */
+export function deploymentPolicy(config: OperatorConfig): DeploymentPolicy {
+  const maxCount = config.get(SnapshotOptions.historyMaxCount);
+  const maxCountCap = config.get(SnapshotOptions.historyMaxCountThreshold);
+  const maxAge = config.get(SnapshotOptions.historyMaxAge);
+  const maxAgeCap = config.get(SnapshotOptions.historyMaxAgeThreshold);
+  const format = config.get(SnapshotOptions.savepointFormatType).toUpperCase();
+  const periodicSavepoint = config.get(DeploymentOptions.periodicSavepointInterval);
+  const periodicCheckpoint = config.get(DeploymentOptions.periodicCheckpointInterval);
+  return {
+    reconcileIntervalMs: config.get(RuntimeOptions.reconcileInterval),
+    progressCheckIntervalMs: config.get(JobOptions.progressCheckInterval),
+    savepointOnDeletion: config.get(JobOptions.savepointOnDeletion),
+    drainOnSavepoint: config.get(JobOptions.drainOnSavepointDeletion),
+    jmDeploymentRecovery: config.get(DeploymentOptions.jmDeploymentRecovery),
+    lastStateFallback: config.get(JobOptions.lastStateFallback),
+    blockSessionDeletionOnJobs: config.get(JobOptions.blockOnSessionJobs),
+    savepointFormatType: format === 'NATIVE' ? 'NATIVE' : 'CANONICAL',
+    ...(periodicSavepoint ? { periodicSavepointIntervalMs: periodicSavepoint } : {}),
+    ...(periodicCheckpoint ? { periodicCheckpointIntervalMs: periodicCheckpoint } : {}),
+    savepointTriggerGracePeriodMs: config.get(DeploymentOptions.savepointTriggerGracePeriod),
+    checkpointTriggerGracePeriodMs: config.get(DeploymentOptions.checkpointTriggerGracePeriod),
+    savepointHistoryMaxCount: maxCountCap !== undefined ? Math.min(maxCount, maxCountCap) : maxCount,
+    savepointHistoryMaxAgeMs: maxAgeCap !== undefined ? Math.min(maxAge, maxAgeCap) : maxAge,
+    savepointCleanupEnabled: config.get(DeploymentOptions.savepointCleanupEnabled),
+    rollbackEnabled: config.get(DeploymentOptions.rollbackEnabled),
+    readinessTimeoutMs: config.get(DeploymentOptions.readinessTimeout),
+    restartFailedJobs: config.get(DeploymentOptions.restartFailed),
+  };
+}
+
+/** The policy with every key at its default. */
+export const DEFAULT_POLICY: DeploymentPolicy = deploymentPolicy(new OperatorConfig());
