@@ -5,7 +5,7 @@
  * listening socket bound to one loopback address so many clusters can share the machine and the
  * standard ports.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
@@ -80,6 +80,8 @@ export interface FlinkProcess {
   /** The full command line, for diagnostics. */
   readonly command: readonly string[];
   readonly exited: Promise<FlinkProcessExit>;
+  /** How the process ended, once it has. */
+  readonly exit: FlinkProcessExit | undefined;
   /** SIGTERM, then SIGKILL after `graceMs`; resolves once the process is gone. */
   stop(graceMs?: number): Promise<FlinkProcessExit>;
 }
@@ -96,6 +98,12 @@ function addressDefaults(role: ProcessRole, bindAddress: string, name: string): 
   return role === 'jobmanager'
     ? { 'jobmanager.rpc.address': bindAddress, 'rest.address': bindAddress }
     : { 'taskmanager.resource-id': name };
+}
+
+const live = new Set<ChildProcess>();
+
+function endLiveProcesses(): void {
+  for (const child of live) child.kill('SIGTERM');
 }
 
 export async function startFlinkProcess(options: StartFlinkProcessOptions): Promise<FlinkProcess> {
@@ -163,24 +171,30 @@ export async function startFlinkProcess(options: StartFlinkProcessOptions): Prom
 
   const out = fs.openSync(outFile, 'a');
   const child = spawn(command[0] ?? 'java', command.slice(1), {
-    cwd: workDir,
+    // The image's WORKDIR is FLINK_HOME; application clusters pass usrlib/ jars to TaskManagers as
+    // paths relative to the working directory.
+    cwd: homeDir,
     env,
     stdio: ['ignore', out, out],
     detached: true,
   });
   fs.closeSync(out);
   const exited = new Promise<FlinkProcessExit>((resolve) => {
-    child.on('exit', (code, signal) => resolve({ code, signal }));
+    child.on('exit', (code, signal) => {
+      live.delete(child);
+      resolve({ code, signal });
+    });
     child.on('error', () => resolve({ code: null, signal: null }));
   });
-  // Tests and the node agent track the process through `exited`; it must not keep node alive.
-  child.unref();
+  // The process must not outlive node (a test that fails midway, an agent that crashes).
+  live.add(child);
+  if (live.size === 1) process.once('exit', endLiveProcesses);
   if (child.pid === undefined) {
     throw new Error(`could not start ${name}: ${command[0]} did not spawn (see ${outFile})`);
   }
   const pid = child.pid;
-  let done = false;
-  void exited.then(() => (done = true));
+  let exit: FlinkProcessExit | undefined;
+  void exited.then((e) => (exit = e));
   const restPort = config['rest.port'] ?? '8081';
   return {
     pid,
@@ -193,10 +207,13 @@ export async function startFlinkProcess(options: StartFlinkProcessOptions): Prom
     confDir,
     command,
     exited,
+    get exit() {
+      return exit;
+    },
     async stop(graceMs = 15_000) {
-      if (!done) child.kill('SIGTERM');
+      if (!exit) child.kill('SIGTERM');
       const timer = setTimeout(() => {
-        if (!done) child.kill('SIGKILL');
+        if (!exit) child.kill('SIGKILL');
       }, graceMs);
       try {
         return await exited;
