@@ -3,7 +3,11 @@
  * operations through the Flink REST API. Trigger ids returned by Flink are written to status at
  * once, so a restart finds the savepoint it was waiting for.
  */
+import { randomUUID } from 'node:crypto';
+import type { V1Deployment } from '@kubernetes/client-node';
 import type { FlinkDeployment, FlinkDeploymentStatus } from '../../api/index.ts';
+import { LAST_STATE_DUMMY_SAVEPOINT_PATH, effectiveConfiguration } from '../../flink/config/index.ts';
+import { desiredObjects } from '../../flink/resources/index.ts';
 import { FlinkRestClient } from '../../flink/rest/client.ts';
 import {
   jobManagerDeploymentName,
@@ -16,27 +20,56 @@ import type { ClusterAction } from './plan.ts';
 
 export const FIELD_MANAGER = 'flink-operator';
 
-export interface DeployRequest {
-  deployment: FlinkDeployment;
-  jobId?: string;
-  savepointPath?: string;
-  allowNonRestoredState: boolean;
-  restoreFromHa: boolean;
-  generation: number;
-}
-
-/** The Kubernetes objects of a cluster for one deploy; the JobManager Deployment must be among them. */
-export type ClusterObjectsBuilder = (request: DeployRequest) => KubeObject[];
-
 export interface ApplyDeps {
   client: KubeClient;
-  buildObjects: ClusterObjectsBuilder;
+  /** The operator configuration (flat keys), the base of every cluster's Flink configuration. */
+  operatorConfig: Readonly<Record<string, string>>;
   /** REST base URL of the cluster; undefined when it cannot be reached. */
   restUrl: () => Promise<string | undefined>;
   restTimeoutMs: number;
   /** Persists a status change (conflict-safe); used to record trigger ids right away. */
   updateStatus: (change: (status: FlinkDeploymentStatus) => FlinkDeploymentStatus) => Promise<void>;
   signal?: AbortSignal;
+}
+
+/**
+ * Creates or updates the cluster's objects. The JobManager Deployment goes first because the
+ * ConfigMaps and Services name it as their owner (so deleting it removes the cluster); its pods
+ * wait for their ConfigMap volumes meanwhile, as they would on any kubelet.
+ */
+async function deploy(
+  deployment: FlinkDeployment,
+  action: Extract<ClusterAction, { type: 'deploy' }>,
+  deps: ApplyDeps,
+) {
+  const target: FlinkDeployment = {
+    ...deployment,
+    metadata: { ...deployment.metadata, generation: action.generation },
+    spec: {
+      ...action.spec,
+      ...(action.spec.job
+        ? { job: { ...action.spec.job, allowNonRestoredState: action.allowNonRestoredState } }
+        : {}),
+    },
+  };
+  const savepointPath = action.restoreFromHa ? LAST_STATE_DUMMY_SAVEPOINT_PATH : action.savepointPath;
+  const config = effectiveConfiguration(target, deps.operatorConfig, {
+    ...(savepointPath ? { savepointPath } : {}),
+    ...(action.jobId ? { jobId: action.jobId } : {}),
+    jobResultStoreId: randomUUID(),
+  });
+  const first = desiredObjects(target, config);
+  const jobManager = await serverSideApply<V1Deployment & KubeObject>(
+    deps.client,
+    first.jobManagerDeployment,
+    deps.signal,
+  );
+  if (first.taskManagerDeployment)
+    await serverSideApply(deps.client, first.taskManagerDeployment, deps.signal);
+  const owned = desiredObjects(target, config, { jobManagerDeploymentUid: jobManager.metadata.uid! });
+  for (const obj of [...owned.configMaps, ...owned.services, ...(owned.ingress ? [owned.ingress] : [])]) {
+    await serverSideApply(deps.client, obj, deps.signal);
+  }
 }
 
 const RESOURCE_TYPES: Record<string, ResourceType> = {
@@ -47,9 +80,6 @@ const RESOURCE_TYPES: Record<string, ResourceType> = {
   Secret: WellKnown.secrets,
 };
 
-/** Objects that must exist before pods read them go first. */
-const APPLY_ORDER = ['ConfigMap', 'Secret', 'Service', 'Deployment', 'Ingress'];
-
 export async function applyAction(
   deployment: FlinkDeployment,
   action: ClusterAction,
@@ -58,21 +88,9 @@ export async function applyAction(
   const namespace = deployment.metadata.namespace!;
   const name = deployment.metadata.name!;
   switch (action.type) {
-    case 'deploy': {
-      const objects = deps.buildObjects({
-        deployment: { ...deployment, spec: action.spec },
-        ...(action.jobId ? { jobId: action.jobId } : {}),
-        ...(action.savepointPath ? { savepointPath: action.savepointPath } : {}),
-        allowNonRestoredState: action.allowNonRestoredState,
-        restoreFromHa: action.restoreFromHa,
-        generation: action.generation,
-      });
-      const ordered = [...objects].sort(
-        (a, b) => APPLY_ORDER.indexOf(a.kind ?? '') - APPLY_ORDER.indexOf(b.kind ?? ''),
-      );
-      for (const obj of ordered) await serverSideApply(deps.client, obj, deps.signal);
+    case 'deploy':
+      await deploy(deployment, action, deps);
       return;
-    }
     case 'deleteCluster':
       await deleteCluster(deps.client, namespace, name, action.keepHaData, deps.signal);
       return;
@@ -134,11 +152,16 @@ async function recordTrigger(
   });
 }
 
-async function serverSideApply(client: KubeClient, obj: KubeObject, signal?: AbortSignal): Promise<void> {
+async function serverSideApply<T extends KubeObject>(
+  client: KubeClient,
+  object: { kind?: string; metadata?: { name?: string; namespace?: string } },
+  signal?: AbortSignal,
+): Promise<T> {
+  const obj = object as KubeObject;
   const rt = RESOURCE_TYPES[obj.kind ?? ''];
   if (!rt) throw new Error(`cannot apply objects of kind ${obj.kind}`);
   const { name, namespace } = obj.metadata;
-  await client.patch(rt, namespace, name!, obj, {
+  return client.patch<T>(rt, namespace, name!, obj, {
     type: 'apply',
     fieldManager: FIELD_MANAGER,
     force: true,

@@ -63,7 +63,11 @@ async function materialize(ctx: VolumeContext, volume: V1Volume): Promise<string
   if (volume.configMap) {
     const data = await ctx.data.configMap(ns, volume.configMap.name ?? '');
     if (!data && !volume.configMap.optional) {
-      throw new LaunchError('CreateContainerConfigError', `configmap "${volume.configMap.name}" not found`);
+      // As on a kubelet, the pod waits (and is retried) until its volume's ConfigMap exists.
+      throw new LaunchError(
+        'ContainerCreating',
+        `MountVolume.SetUp failed: configmap "${volume.configMap.name}" not found`,
+      );
     }
     await writeItems(dir, data ?? {}, volume.configMap.items);
     return dir;
@@ -71,7 +75,10 @@ async function materialize(ctx: VolumeContext, volume: V1Volume): Promise<string
   if (volume.secret) {
     const data = await ctx.data.secret(ns, volume.secret.secretName ?? '');
     if (!data && !volume.secret.optional) {
-      throw new LaunchError('CreateContainerConfigError', `secret "${volume.secret.secretName}" not found`);
+      throw new LaunchError(
+        'ContainerCreating',
+        `MountVolume.SetUp failed: secret "${volume.secret.secretName}" not found`,
+      );
     }
     await writeItems(dir, data ?? {}, volume.secret.items);
     return dir;

@@ -1,0 +1,206 @@
+/**
+ * The FlinkDeployment controller: each reconcile observes the cluster, validates the spec, plans
+ * (pure) and applies. Status is written before the plan's actions run and again after they
+ * succeeded; Events carry the compatible operator's reasons.
+ */
+import { randomBytes } from 'node:crypto';
+import {
+  FLINK_DEPLOYMENT,
+  validateFlinkDeployment,
+  type FlinkDeployment,
+  type FlinkDeploymentSpec,
+} from '../../api/index.ts';
+import {
+  Action,
+  Controller,
+  type KubeClient,
+  type OperatorConfig,
+  type ReconcileContext,
+} from '../../runtime/index.ts';
+import { WellKnown, type KubeObject, type ResourceType } from '../../runtime/kube/types.ts';
+import { parseReconciledSpec } from '../common/reconciled-spec.ts';
+import { isScheduleTemplate } from '../schedule/effective.ts';
+import { JobOptions, resourceConfig } from '../sessionjob/options.ts';
+import { applyAction } from './apply.ts';
+import { observeDeployment } from './observe.ts';
+import { deploymentPolicy } from './options.ts';
+import { planCleanup, planDeployment, type PlannedEvent } from './plan.ts';
+
+export const DEPLOYMENT_FINALIZER = 'flinkdeployments.flink.apache.org/finalizer';
+
+export const FLINK_DEPLOYMENT_RESOURCE: ResourceType = {
+  group: 'flink.apache.org',
+  version: 'v1beta1',
+  plural: FLINK_DEPLOYMENT.plural,
+  kind: 'FlinkDeployment',
+  namespaced: true,
+};
+
+/** Resolves the REST base URL of a deployment's JobManager, or undefined when it has none yet. */
+export type RestUrlResolver = (
+  client: KubeClient,
+  deployment: FlinkDeployment,
+  config: OperatorConfig,
+) => Promise<string | undefined>;
+
+export interface DeploymentControllerDeps {
+  restUrl: RestUrlResolver;
+  now?: () => number;
+  newJobId?: () => string;
+}
+
+type Resource = FlinkDeployment & KubeObject;
+type Ctx = ReconcileContext<Resource>;
+
+export function deploymentController(deps: DeploymentControllerDeps): Controller<Resource> {
+  return new Controller<Resource>({
+    resource: FLINK_DEPLOYMENT_RESOURCE,
+    finalizer: DEPLOYMENT_FINALIZER,
+    owns: [{ resource: WellKnown.deployments, labelSelector: 'component=jobmanager' }],
+    reconcile: (obj, ctx) => reconcileDeployment(obj, ctx, deps),
+    cleanup: (obj, ctx) => cleanupDeployment(obj, ctx, deps),
+  });
+}
+
+const randomJobId = () => randomBytes(16).toString('hex');
+
+async function reconcileDeployment(obj: Resource, ctx: Ctx, deps: DeploymentControllerDeps): Promise<Action> {
+  // A schedule template runs no cluster of its own; the schedule controller starts its runs.
+  if (isScheduleTemplate(obj)) return Action.awaitChange();
+  const config = resourceConfig(ctx.config, obj.spec?.flinkConfiguration);
+  const policy = deploymentPolicy(config);
+
+  const errors = validateFlinkDeployment(obj);
+  let resource: Resource = obj;
+  let validationError: string | undefined;
+  if (errors.length > 0) {
+    validationError = errors.map((e) => e.message).join('; ');
+    await ctx.recordEvent({
+      type: 'Warning',
+      reason: 'ValidationError',
+      message: validationError,
+      component: 'Operator',
+    });
+    const last = parseReconciledSpec<FlinkDeploymentSpec>(
+      obj.status?.reconciliationStatus?.lastReconciledSpec,
+    );
+    if (!last) {
+      await ctx.updateStatus<NonNullable<FlinkDeployment['status']>>((status) => ({
+        ...status,
+        error: validationError,
+        lifecycleState: 'FAILED',
+      }));
+      ctx.setLifecycleState('FAILED');
+      return Action.awaitChange();
+    }
+    // Keep running what was deployed last until the spec is fixed.
+    const spec = structuredClone(last.spec);
+    if (spec.job && obj.status?.reconciliationStatus?.state === 'UPGRADING') spec.job.state = 'running';
+    resource = {
+      ...obj,
+      spec,
+      metadata: { ...obj.metadata, generation: obj.status?.observedGeneration ?? obj.metadata.generation },
+    };
+  }
+
+  const observed = await observeDeployment(resource, {
+    client: ctx.client,
+    jobManagerDeployment: jobManagerDeployment(ctx, obj),
+    restUrl: (d) => deps.restUrl(ctx.client, d, config),
+    restTimeoutMs: config.get(JobOptions.clientTimeout),
+    signal: ctx.signal,
+  });
+  const plan = planDeployment({
+    resource,
+    observed,
+    policy,
+    now: (deps.now ?? Date.now)(),
+    newJobId: deps.newJobId ?? randomJobId,
+  });
+  if (validationError) {
+    plan.status.error = validationError;
+    if (plan.after) plan.after.error = validationError;
+  }
+  await writeStatus(ctx, obj, plan.status);
+  await recordEvents(ctx, plan.events);
+  for (const action of plan.actions) {
+    await applyAction(resource, action, {
+      client: ctx.client,
+      operatorConfig: Object.fromEntries(ctx.config.entries()),
+      restUrl: () => deps.restUrl(ctx.client, resource, config),
+      restTimeoutMs: config.get(JobOptions.clientTimeout),
+      updateStatus: (change) => ctx.updateStatus((status) => change(status ?? {})).then(() => undefined),
+      signal: ctx.signal,
+    });
+  }
+  if (plan.after) await ctx.updateStatus(() => plan.after!);
+  ctx.setLifecycleState((plan.after ?? plan.status).lifecycleState ?? 'CREATED');
+  return Action.requeueAfter(Math.max(0, plan.requeueAfterMs));
+}
+
+async function cleanupDeployment(
+  obj: Resource,
+  ctx: Ctx,
+  deps: DeploymentControllerDeps,
+): Promise<Action | void> {
+  if (isScheduleTemplate(obj)) return;
+  const config = resourceConfig(ctx.config, obj.spec?.flinkConfiguration);
+  const observed = await observeDeployment(obj, {
+    client: ctx.client,
+    jobManagerDeployment: jobManagerDeployment(ctx, obj),
+    restUrl: (d) => deps.restUrl(ctx.client, d, config),
+    restTimeoutMs: config.get(JobOptions.clientTimeout),
+    signal: ctx.signal,
+  });
+  const plan = planCleanup({
+    resource: obj,
+    observed,
+    policy: deploymentPolicy(config),
+    now: (deps.now ?? Date.now)(),
+    newJobId: deps.newJobId ?? randomJobId,
+  });
+  await writeStatus(ctx, obj, plan.status);
+  await recordEvents(ctx, plan.events);
+  for (const action of plan.actions) {
+    await applyAction(obj, action, {
+      client: ctx.client,
+      operatorConfig: Object.fromEntries(ctx.config.entries()),
+      restUrl: () => deps.restUrl(ctx.client, obj, config),
+      restTimeoutMs: config.get(JobOptions.clientTimeout),
+      updateStatus: (change) => ctx.updateStatus((status) => change(status ?? {})).then(() => undefined),
+      signal: ctx.signal,
+    });
+  }
+  ctx.setLifecycleState(plan.status.lifecycleState ?? 'DELETING');
+  if (plan.done) return;
+  return Action.requeueAfter(plan.requeueAfterMs);
+}
+
+function jobManagerDeployment(ctx: Ctx, obj: Resource) {
+  return ctx
+    .owned<KubeObject & { spec?: { replicas?: number }; status?: { availableReplicas?: number } }>(
+      WellKnown.deployments,
+    )
+    .find((d) => d.metadata.name === obj.metadata.name);
+}
+
+async function writeStatus(
+  ctx: Ctx,
+  obj: Resource,
+  status: NonNullable<FlinkDeployment['status']>,
+): Promise<void> {
+  if (JSON.stringify(obj.status ?? {}) === JSON.stringify(status)) return;
+  await ctx.updateStatus(() => status);
+}
+
+async function recordEvents(ctx: Ctx, events: PlannedEvent[]): Promise<void> {
+  for (const e of events) {
+    await ctx.recordEvent({
+      type: e.type,
+      reason: e.reason,
+      message: e.message,
+      component: e.component,
+      ...(e.onceKey ? { messageKey: e.onceKey } : {}),
+    });
+  }
+}
