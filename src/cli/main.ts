@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { DevClusterError } from '../devcluster/errors.ts';
+import { runOperator } from './run.ts';
 import {
   DEFAULT_LOCAL_PORTS,
   defaultLocalDir,
@@ -13,6 +14,8 @@ import {
 const USAGE = `Usage: flink-operator <command>
 
 Commands:
+  run [--config FILE] [--kubeconfig FILE]
+                                        run the operator (config: FILE, else $FLINK_CONF_DIR/config.yaml)
   embedded                             the embedded default: start the local cluster and
                                         everything the project runs on it
   local up [--dir DIR] [--port PORT]   start the local control plane (etcd, kube-apiserver,
@@ -32,6 +35,8 @@ async function main(argv: string[]): Promise<number> {
       dir: { type: 'string' },
       port: { type: 'string' },
       print: { type: 'boolean', default: false },
+      config: { type: 'string' },
+      kubeconfig: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -39,6 +44,12 @@ async function main(argv: string[]): Promise<number> {
   if (values.help || !command) {
     console.log(USAGE);
     return command || values.help ? 0 : 1;
+  }
+  if (command === 'run') {
+    return runOperator({
+      ...(values.config ? { config: values.config } : {}),
+      ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}),
+    });
   }
   if (command === 'embedded') {
     await localUp({ dir: values.dir ?? defaultLocalDir(), apiserverPort: DEFAULT_LOCAL_PORTS.apiserver });

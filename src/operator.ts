@@ -1,0 +1,53 @@
+/**
+ * The operator process: one Manager (configuration, leader election, metrics, health) running
+ * every controller of the project.
+ */
+import { KubeConfig } from '@kubernetes/client-node';
+import { deploymentController } from './controllers/deployment/controller.ts';
+import { createScheduleController } from './controllers/schedule/index.ts';
+import { DEFAULT_REST_PORT, RestAddressUnavailable, restAddressResolver } from './flink/rest/address.ts';
+import { Manager, type ConfigSource, type Logger } from './runtime/index.ts';
+
+export interface OperatorOptions {
+  /** A kubeconfig file; otherwise in-cluster config or the default kubeconfig, as kubectl does. */
+  kubeconfig?: string;
+  configSource?: ConfigSource;
+  log?: Logger;
+  healthPort?: number;
+  metricsPort?: number;
+}
+
+export function createOperator(options: OperatorOptions = {}): Manager {
+  const kubeConfig = new KubeConfig();
+  if (options.kubeconfig) kubeConfig.loadFromFile(options.kubeconfig);
+  else kubeConfig.loadFromDefault();
+  const manager = new Manager({
+    kubeConfig,
+    ...(options.configSource ? { configSource: options.configSource } : {}),
+    ...(options.log ? { log: options.log } : {}),
+    ...(options.healthPort !== undefined ? { healthPort: options.healthPort } : {}),
+    ...(options.metricsPort !== undefined ? { metricsPort: options.metricsPort } : {}),
+  });
+  manager.add(
+    deploymentController({
+      restUrl: async (client, deployment, config) => {
+        const port = Number(deployment.spec.flinkConfiguration?.['rest.port'] ?? DEFAULT_REST_PORT);
+        try {
+          return await restAddressResolver(
+            client,
+            () => config,
+          )({
+            namespace: deployment.metadata.namespace!,
+            name: deployment.metadata.name!,
+            port,
+          });
+        } catch (err) {
+          if (err instanceof RestAddressUnavailable) return undefined;
+          throw err;
+        }
+      },
+    }),
+  );
+  manager.add(createScheduleController());
+  return manager;
+}
