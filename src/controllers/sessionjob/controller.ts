@@ -1,0 +1,506 @@
+/**
+ * The FlinkSessionJob controller: observe (the session cluster, the job in Flink) → plan (pure,
+ * plan.ts) → apply (status writes, Events, REST calls). Every step that starts or stops a job
+ * writes the status first, so a restart in between resumes the step instead of repeating it.
+ */
+import {
+  applySessionJobDefaults,
+  TARGET_SESSION_LABEL,
+  validateSessionJob,
+  type FlinkDeployment,
+  type FlinkSessionJob,
+  type FlinkSessionJobSpec,
+} from '../../api/index.ts';
+import { ArtifactFetchers, artifactDir, parseHeaders } from '../../flink/artifacts/fetch.ts';
+import { restAddressResolver, type RestAddressResolver } from '../../flink/rest/address.ts';
+import type { FlinkRestClient } from '../../flink/rest/client.ts';
+import {
+  Action,
+  Controller,
+  type EventInput,
+  type OperatorConfig,
+  type ReconcileContext,
+  type ResourceType,
+} from '../../runtime/index.ts';
+import { createSnapshotResource, snapshotResourcesEnabled } from '../snapshot/resources.ts';
+import { JobOptions, resourceConfig } from './options.ts';
+import { applyObservation, plan, planCleanup, type JobObservation, type Step } from './plan.ts';
+import { readDeployment, restClientFor, sessionState, type SessionState } from './session.ts';
+import {
+  ERROR_TYPES,
+  TERMINAL_STATES,
+  errorText,
+  recordedSpec,
+  serializeRecord,
+  specToRecord,
+  withLifecycle,
+  type SessionJobStatus,
+} from './status.ts';
+import { newJobId, submitJob } from './submit.ts';
+import { cancelAndWait, latestRestorePath, stopWithSavepoint, takeLegacySnapshot } from './operations.ts';
+
+export const SESSION_JOB_FINALIZER = 'flinksessionjobs.flink.apache.org/finalizer';
+
+export const FLINK_SESSION_JOBS: ResourceType = {
+  group: 'flink.apache.org',
+  version: 'v1beta1',
+  plural: 'flinksessionjobs',
+  kind: 'FlinkSessionJob',
+  namespaced: true,
+};
+
+export interface SessionJobControllerOptions {
+  /** How to reach a cluster's REST API; by default as `kubernetes.operator.rest.address-resolution` says. */
+  resolveRestAddress?: RestAddressResolver;
+  /** Jar fetchers by URI scheme; local files and http(s) by default. */
+  artifacts?: ArtifactFetchers;
+}
+
+type Ctx = ReconcileContext<FlinkSessionJob>;
+
+/** Everything one reconcile looked at. */
+interface Observed {
+  job: FlinkSessionJob;
+  spec: FlinkSessionJobSpec;
+  config: OperatorConfig;
+  deployment?: FlinkDeployment;
+  session: SessionState;
+  rest?: FlinkRestClient;
+  flinkJob: JobObservation;
+}
+
+export function createSessionJobController(
+  options: SessionJobControllerOptions = {},
+): Controller<FlinkSessionJob> {
+  const artifacts = options.artifacts ?? new ArtifactFetchers();
+  let resolver = options.resolveRestAddress;
+
+  const write = async (ctx: Ctx, change: (status: SessionJobStatus) => SessionJobStatus) => {
+    const updated = await ctx.updateStatus<SessionJobStatus>((status, current) => ({
+      ...withLifecycle(change(status ?? {})),
+      observedGeneration: current.metadata.generation,
+    }));
+    if (updated.status?.lifecycleState) ctx.setLifecycleState(updated.status.lifecycleState);
+    return updated;
+  };
+
+  const recordAll = async (ctx: Ctx, events: EventInput[]) => {
+    for (const event of events) await ctx.recordEvent(event);
+  };
+
+  async function observe(raw: FlinkSessionJob, ctx: Ctx): Promise<Observed> {
+    const job = applySessionJobDefaults(raw);
+    const namespace = raw.metadata.namespace ?? 'default';
+    const deploymentName = job.spec.deploymentName ?? '';
+    const deployment = deploymentName
+      ? await readDeployment(ctx.client, namespace, deploymentName, ctx.signal)
+      : undefined;
+    const config = resourceConfig(
+      ctx.config,
+      deployment?.spec.flinkConfiguration,
+      job.spec.flinkConfiguration,
+    );
+    const session = sessionState(namespace, deploymentName, deployment);
+    let rest: FlinkRestClient | undefined;
+    if (deployment && session.kind === 'ready') {
+      resolver ??= restAddressResolver(ctx.client, () => ctx.config);
+      rest = await restClientFor(deployment, resolver, config.get(JobOptions.clientTimeout), ctx.signal);
+    }
+    const jobId = raw.status?.jobStatus?.jobId;
+    const flinkJob = rest && jobId ? await lookUpJob(rest, jobId) : ({ kind: 'none' } as const);
+    return { job, spec: job.spec, config, deployment, session, rest, flinkJob };
+  }
+
+  async function reconcile(raw: FlinkSessionJob, ctx: Ctx): Promise<Action> {
+    if (raw.spec.deploymentName && raw.metadata.labels?.[TARGET_SESSION_LABEL] !== raw.spec.deploymentName) {
+      await ctx.client.patch(
+        FLINK_SESSION_JOBS,
+        raw.metadata.namespace,
+        raw.metadata.name ?? '',
+        {
+          metadata: { labels: { [TARGET_SESSION_LABEL]: raw.spec.deploymentName } },
+        },
+        { signal: ctx.signal },
+      );
+    }
+    const observed = await observe(raw, ctx);
+    let status: SessionJobStatus = raw.status ?? {};
+    let spec = observed.spec;
+
+    const validationError = validationProblem(raw, observed);
+    if (validationError) {
+      await ctx.recordEvent({ type: 'Warning', reason: 'ValidationError', message: validationError });
+      const recorded = recordedSpec(status);
+      const errorValue = errorText(ERROR_TYPES.validation, validationError);
+      if (status.error !== errorValue) {
+        status = (await write(ctx, (s) => ({ ...s, error: errorValue }))).status ?? status;
+      }
+      if (!recorded) return Action.awaitChange();
+      // Keep running what was last deployed until the spec is fixed.
+      spec = {
+        ...recorded.spec,
+        job: {
+          ...recorded.spec.job,
+          state: status.reconciliationStatus?.state === 'UPGRADING' ? 'running' : recorded.spec.job?.state,
+        },
+      };
+    }
+
+    const afterObservation = applyObservation(status, spec, observed.flinkJob, Date.now());
+    if (validationError && afterObservation.status) {
+      afterObservation.status.error = errorText(ERROR_TYPES.validation, validationError);
+    }
+    if (afterObservation.status && JSON.stringify(afterObservation.status) !== JSON.stringify(status)) {
+      const next = afterObservation.status;
+      status = (await write(ctx, () => next)).status ?? next;
+    }
+    await recordAll(ctx, afterObservation.events);
+
+    const decision = plan({
+      spec,
+      status,
+      session: observed.session,
+      job: observed.flinkJob,
+      lastStateFallback: observed.config.get(JobOptions.lastStateFallback),
+    });
+    await recordAll(ctx, decision.events);
+    return execute(decision.step, raw, status, spec, observed, ctx);
+  }
+
+  async function execute(
+    step: Step,
+    raw: FlinkSessionJob,
+    status: SessionJobStatus,
+    spec: FlinkSessionJobSpec,
+    observed: Observed,
+    ctx: Ctx,
+  ): Promise<Action> {
+    const { config } = observed;
+    const progress = Action.requeueAfter(config.get(JobOptions.progressCheckInterval));
+    const recorded = recordedSpec(status);
+    const now = () => Date.now();
+    switch (step.type) {
+      case 'wait-session': {
+        const message = step.session.message;
+        await ctx.recordEvent({ type: 'Warning', reason: 'Missing', message });
+        const errorValue = errorText(ERROR_TYPES.sessionCluster, message);
+        if (status.error !== errorValue) await write(ctx, (s) => ({ ...s, error: errorValue }));
+        return progress;
+      }
+      case 'wait':
+        ctx.log.info({ why: step.message }, 'waiting');
+        return progress;
+      case 'record-suspended': {
+        const text = serializeRecord(
+          specToRecord(spec, 'suspended', recorded?.spec),
+          recorded?.firstDeployment ?? true,
+        );
+        await write(ctx, (s) => ({
+          ...s,
+          error: undefined,
+          reconciliationStatus: {
+            ...s.reconciliationStatus,
+            state: 'DEPLOYED',
+            lastReconciledSpec: text,
+            lastStableSpec: text,
+            reconciliationTimestamp: now(),
+          },
+        }));
+        return Action.reschedule();
+      }
+      case 'submit': {
+        if (!observed.rest) return progress;
+        const jobId = step.jobId ?? newJobId();
+        const before = serializeRecord(
+          specToRecord(spec, 'suspended', recorded?.spec, { upgradeMode: step.upgradeMode }),
+          step.firstDeployment,
+        );
+        // The job id is on record before the cluster sees it: a retry reuses it and cannot start a second job.
+        await write(ctx, (s) => ({
+          ...s,
+          error: undefined,
+          reconciliationStatus: {
+            ...s.reconciliationStatus,
+            state: 'UPGRADING',
+            lastReconciledSpec: before,
+            reconciliationTimestamp: now(),
+          },
+          jobStatus: {
+            ...s.jobStatus,
+            jobId,
+            state: 'RECONCILING',
+            upgradeSavepointPath: step.restorePath ?? s.jobStatus?.upgradeSavepointPath,
+          },
+        }));
+        await ctx.recordEvent({
+          type: 'Normal',
+          reason: 'Submit',
+          component: 'Job',
+          message: 'Starting deployment',
+        });
+        const namespace = raw.metadata.namespace ?? 'default';
+        try {
+          const result = await submitJob({
+            rest: observed.rest,
+            artifacts,
+            spec,
+            jobId,
+            restorePath: step.restorePath,
+            upgradeMode: step.upgradeMode,
+            artifactDir: artifactDir(
+              config.get(JobOptions.artifactsBaseDir),
+              namespace,
+              spec.deploymentName ?? '',
+              raw.metadata.name ?? '',
+            ),
+            headers: parseHeaders(config.get(JobOptions.artifactsHttpHeader)),
+            timeoutMs: config.get(JobOptions.submissionTimeout),
+            signal: ctx.signal,
+          });
+          ctx.log.info(
+            { jobId, restorePath: step.restorePath, started: result.started },
+            'session job submitted',
+          );
+        } catch (err) {
+          const message = err instanceof Error ? err.message : String(err);
+          await ctx.recordEvent({ type: 'Warning', reason: 'Error', component: 'Job', message });
+          await write(ctx, (s) => ({ ...s, error: errorText(ERROR_TYPES.reconciliation, message) }));
+          throw err;
+        }
+        const after = serializeRecord(specToRecord(spec, 'running', recorded?.spec), step.firstDeployment);
+        await write(ctx, (s) => ({
+          ...s,
+          error: undefined,
+          reconciliationStatus: {
+            ...s.reconciliationStatus,
+            state: 'DEPLOYED',
+            lastReconciledSpec: after,
+            reconciliationTimestamp: now(),
+          },
+          jobStatus: { ...s.jobStatus, jobId, state: 'RECONCILING' },
+        }));
+        return Action.requeueAfter(Math.min(1_000, config.get(JobOptions.progressCheckInterval)));
+      }
+      case 'suspend': {
+        const jobId = status.jobStatus?.jobId;
+        const rest = observed.rest;
+        if (step.method !== 'none' && (!rest || !jobId)) return progress;
+        if (step.method !== 'none') {
+          await ctx.recordEvent({
+            type: 'Normal',
+            reason: 'Suspended',
+            component: 'Job',
+            message: 'Suspending existing deployment.',
+          });
+        }
+        let savepointPath: string | undefined;
+        if (step.method === 'savepoint' && rest && jobId) {
+          savepointPath = await stopWithSavepoint(rest, jobId, config).catch(async (err: unknown) => {
+            const message = `Savepoint upgrade failed: ${err instanceof Error ? err.message : String(err)}`;
+            await ctx.recordEvent({ type: 'Warning', reason: 'SavepointError', component: 'Job', message });
+            await write(ctx, (s) => ({ ...s, error: errorText(ERROR_TYPES.reconciliation, message) }));
+            throw err;
+          });
+          await recordUpgradeSnapshot(ctx, raw, config, savepointPath);
+        } else if (step.method === 'cancel' && rest && jobId) {
+          await cancelAndWait(rest, jobId, config.get(JobOptions.cancelTimeout));
+        }
+        let restorePath: string | undefined;
+        if (step.restoreFrom === 'savepoint') restorePath = savepointPath;
+        else if (step.restoreFrom === 'recorded') restorePath = status.jobStatus?.upgradeSavepointPath;
+        else if (step.restoreFrom === 'latest') {
+          restorePath =
+            (rest && jobId ? await latestRestorePath(rest, jobId) : undefined) ??
+            status.jobStatus?.upgradeSavepointPath;
+        }
+        const mode = step.restoreFrom === 'none' ? 'stateless' : step.upgradeMode;
+        const text = serializeRecord(
+          specToRecord(spec, 'suspended', recorded?.spec, { upgradeMode: mode }),
+          false,
+        );
+        const stoppedState =
+          step.method === 'savepoint'
+            ? 'FINISHED'
+            : step.method === 'cancel'
+              ? 'CANCELED'
+              : status.jobStatus?.state;
+        await write(ctx, (s) => ({
+          ...s,
+          error: undefined,
+          reconciliationStatus: {
+            ...s.reconciliationStatus,
+            state: step.thenRunning ? 'UPGRADING' : 'DEPLOYED',
+            lastReconciledSpec: text,
+            lastStableSpec: step.thenRunning ? s.reconciliationStatus?.lastStableSpec : text,
+            reconciliationTimestamp: now(),
+          },
+          jobStatus: {
+            ...s.jobStatus,
+            jobId: undefined,
+            state: stoppedState,
+            updateTime: String(now()),
+            upgradeSavepointPath: restorePath,
+          },
+        }));
+        return step.thenRunning ? Action.requeueAfter(0) : Action.reschedule();
+      }
+      case 'snapshot': {
+        if (!recorded) return progress;
+        const nonceField = step.kind === 'savepoint' ? 'savepointTriggerNonce' : 'checkpointTriggerNonce';
+        let legacy: Partial<NonNullable<SessionJobStatus['jobStatus']>> = {};
+        if (snapshotResourcesEnabled(config)) {
+          await createSnapshotResource(ctx.client, config, {
+            owner: raw,
+            type: step.kind,
+            triggerType: 'MANUAL',
+          });
+        } else if (observed.rest && status.jobStatus?.jobId) {
+          legacy = await takeLegacySnapshot(
+            observed.rest,
+            status.jobStatus,
+            step.kind,
+            step.nonce,
+            config,
+          ).catch(async (err: unknown) => {
+            const reason = step.kind === 'savepoint' ? 'SavepointError' : 'CheckpointError';
+            const label = step.kind === 'savepoint' ? 'Savepoint' : 'Checkpoint';
+            await ctx.recordEvent({
+              type: 'Warning',
+              reason,
+              component: 'Job',
+              message: `${label} failed for ${nonceField}: ${step.nonce}: ${err instanceof Error ? err.message : String(err)}`,
+            });
+            return {};
+          });
+        }
+        const updated = { ...recorded.spec, job: { ...recorded.spec.job, [nonceField]: step.nonce } };
+        const text = serializeRecord(updated, recorded.firstDeployment);
+        const wasStable =
+          status.reconciliationStatus?.lastStableSpec === status.reconciliationStatus?.lastReconciledSpec;
+        await write(ctx, (s) => ({
+          ...s,
+          jobStatus: { ...s.jobStatus, ...legacy },
+          reconciliationStatus: {
+            ...s.reconciliationStatus,
+            lastReconciledSpec: text,
+            lastStableSpec: wasStable ? text : s.reconciliationStatus?.lastStableSpec,
+          },
+        }));
+        return Action.requeueAfter(0);
+      }
+      case 'none': {
+        const state = status.jobStatus?.state;
+        if ((recorded?.spec.job?.state ?? 'running') === 'suspended') return Action.reschedule();
+        return state === 'RUNNING' || (state !== undefined && TERMINAL_STATES.has(state))
+          ? Action.reschedule()
+          : progress;
+      }
+    }
+  }
+
+  async function recordUpgradeSnapshot(
+    ctx: Ctx,
+    owner: FlinkSessionJob,
+    config: OperatorConfig,
+    path: string,
+  ) {
+    if (!snapshotResourcesEnabled(config)) return;
+    await createSnapshotResource(ctx.client, config, {
+      owner,
+      type: 'savepoint',
+      triggerType: 'UPGRADE',
+      completedPath: path,
+    }).catch((err: unknown) =>
+      ctx.log.warn({ err, path }, 'cannot record the upgrade savepoint as a FlinkStateSnapshot'),
+    );
+  }
+
+  async function cleanup(raw: FlinkSessionJob, ctx: Ctx): Promise<Action | void> {
+    if (raw.status?.lifecycleState !== 'DELETING') {
+      await ctx.recordEvent({ type: 'Normal', reason: 'Cleanup', message: 'Cleaning up FlinkSessionJob' });
+      await ctx.updateStatus<SessionJobStatus>((s) => ({ ...s, lifecycleState: 'DELETING' }));
+      ctx.setLifecycleState('DELETING');
+    }
+    const observed = await observe(raw, ctx);
+    const decision = planCleanup({
+      status: raw.status,
+      session: observed.session,
+      job: observed.flinkJob,
+      savepointOnDeletion: observed.config.get(JobOptions.savepointOnDeletion),
+    });
+    const jobId = raw.status?.jobStatus?.jobId;
+    switch (decision.type) {
+      case 'remove':
+        ctx.log.info({ why: decision.why }, 'session job needs no cleanup in Flink');
+        return;
+      case 'wait':
+        ctx.log.info({ why: decision.why }, 'cleanup waits');
+        return Action.requeueAfter(observed.config.get(JobOptions.progressCheckInterval));
+      case 'cancel':
+        if (observed.rest && jobId) await observed.rest.cancelJob(jobId);
+        return;
+      case 'savepoint': {
+        if (!observed.rest || !jobId) return;
+        const path = await stopWithSavepoint(observed.rest, jobId, observed.config, {
+          drain: observed.config.get(JobOptions.drainOnSavepointDeletion),
+        }).catch(async (err: unknown) => {
+          const message = `Savepoint on deletion failed: ${err instanceof Error ? err.message : String(err)}`;
+          await ctx.recordEvent({ type: 'Warning', reason: 'SavepointError', component: 'Job', message });
+          throw err;
+        });
+        await ctx.updateStatus<SessionJobStatus>((s) => ({
+          ...s,
+          jobStatus: { ...s?.jobStatus, state: 'FINISHED', upgradeSavepointPath: path },
+        }));
+        await recordUpgradeSnapshot(ctx, raw, observed.config, path);
+        return;
+      }
+    }
+  }
+
+  return new Controller<FlinkSessionJob>({
+    name: 'FlinkSessionJob',
+    resource: FLINK_SESSION_JOBS,
+    finalizer: SESSION_JOB_FINALIZER,
+    reconcile,
+    cleanup,
+  });
+}
+
+/** The first validation problem, or undefined; the session cluster is judged only when it exists. */
+function validationProblem(raw: FlinkSessionJob, observed: Observed): string | undefined {
+  const config = observed.config;
+  const errors = validateSessionJob(raw, observed.deployment, {
+    operatorConfig: {
+      jarUriAllowedSchemes: config.get(JobOptions.artifactsAllowedSchemes),
+      jarUriDisallowRestrictedHosts: config.get(JobOptions.artifactsDisallowRestrictedHosts),
+    },
+  });
+  return errors.length > 0
+    ? errors.map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)).join('; ')
+    : undefined;
+}
+
+/** The job as Flink reports it; a failed job carries the first line of its root exception. */
+async function lookUpJob(rest: FlinkRestClient, jobId: string): Promise<JobObservation> {
+  try {
+    const details = await rest.jobDetails(jobId);
+    let failure: string | undefined;
+    if (details.state === 'FAILED') {
+      failure = await rest
+        .jobExceptions(jobId)
+        .then((e) => e['root-exception']?.split('\n')[0])
+        .catch(() => undefined);
+    }
+    return {
+      kind: 'found',
+      state: details.state,
+      name: details.name,
+      startTime: details['start-time'],
+      failure,
+    };
+  } catch (err) {
+    if ((err as { notFound?: boolean }).notFound) return { kind: 'not-found' };
+    return { kind: 'unreachable', error: err instanceof Error ? err.message : String(err) };
+  }
+}

@@ -1,0 +1,296 @@
+/**
+ * The session job's decisions as pure functions of (spec, status, what was observed):
+ * `applyObservation` folds the observed Flink job into the status, `plan` picks the one next
+ * step, `planCleanup` decides what deletion needs. Effects live in apply.ts.
+ */
+import type { FlinkSessionJobSpec } from '../../api/index.ts';
+import type { EventInput } from '../../runtime/index.ts';
+import type { SessionState } from './session.ts';
+import { upgradeChanges } from './diff.ts';
+import {
+  ERROR_TYPES,
+  JOB_NOT_FOUND,
+  TERMINAL_STATES,
+  errorText,
+  recordedSpec,
+  serializeRecord,
+  specToRecord,
+  type JobStatusState,
+  type SessionJobStatus,
+} from './status.ts';
+
+export type UpgradeMode = 'stateless' | 'savepoint' | 'last-state';
+
+/** The Flink job named by `status.jobStatus.jobId`, as the cluster reports it. */
+export type JobObservation =
+  /** Not looked up: no job id, or the cluster cannot be asked. */
+  | { kind: 'none' }
+  | { kind: 'found'; state: JobStatusState; name: string; startTime: number; failure?: string }
+  | { kind: 'not-found' }
+  | { kind: 'unreachable'; error: string };
+
+export type Step =
+  /** The session cluster cannot take work now; report it and look again later. */
+  | { type: 'wait-session'; session: Exclude<SessionState, { kind: 'ready' }> }
+  /** Nothing to run now (e.g. the job is cancelling); look again later. */
+  | { type: 'wait'; message: string }
+  /** Record the spec as reconciled without running anything (a suspended job). */
+  | { type: 'record-suspended' }
+  /**
+   * Submit the job. `jobId` is the one recorded before an earlier attempt that may have reached
+   * the cluster; reusing it makes a repeated submission fail as a duplicate instead of starting
+   * the job twice.
+   */
+  | {
+      type: 'submit';
+      restorePath?: string;
+      upgradeMode: UpgradeMode;
+      firstDeployment: boolean;
+      jobId?: string;
+    }
+  /**
+   * Stop the running job: `savepoint` = stop-with-savepoint, `cancel` = cancel, `none` = it
+   * already stopped. `restoreFrom` says which state the next run starts from: the savepoint just
+   * taken, the latest checkpoint or savepoint of the stopped job, the path recorded earlier, or
+   * nothing.
+   */
+  | {
+      type: 'suspend';
+      method: 'savepoint' | 'cancel' | 'none';
+      restoreFrom: 'savepoint' | 'latest' | 'recorded' | 'none';
+      upgradeMode: UpgradeMode;
+      thenRunning: boolean;
+    }
+  /** Take a savepoint or checkpoint for a changed trigger nonce. */
+  | { type: 'snapshot'; kind: 'savepoint' | 'checkpoint'; nonce: number }
+  | { type: 'none' };
+
+export interface Plan {
+  step: Step;
+  events: EventInput[];
+}
+
+export interface PlanInput {
+  spec: FlinkSessionJobSpec;
+  status: SessionJobStatus | undefined;
+  session: SessionState;
+  job: JobObservation;
+  /** `job.upgrade.last-state-fallback.enabled`: a savepoint upgrade of a job that is not running cancels it instead of waiting. */
+  lastStateFallback: boolean;
+}
+
+const desiredState = (spec: FlinkSessionJobSpec) => spec.job?.state ?? 'running';
+const upgradeModeOf = (spec: FlinkSessionJobSpec | undefined): UpgradeMode =>
+  spec?.job?.upgradeMode ?? 'stateless';
+
+export function plan(input: PlanInput): Plan {
+  const { spec, status, session, job } = input;
+  if (session.kind !== 'ready') return { step: { type: 'wait-session', session }, events: [] };
+  const recorded = recordedSpec(status);
+  if (!recorded) {
+    if (desiredState(spec) === 'suspended') return { step: { type: 'record-suspended' }, events: [] };
+    const initial = spec.job?.initialSavepointPath;
+    return {
+      step: {
+        type: 'submit',
+        restorePath: initial,
+        upgradeMode: initial ? 'savepoint' : 'stateless',
+        firstDeployment: true,
+      },
+      events: [],
+    };
+  }
+  const upgrading = status?.reconciliationStatus?.state === 'UPGRADING';
+  const changes = upgradeChanges(recorded.spec, spec);
+  if (changes.length === 0 && !upgrading) return otherChanges(spec, recorded.spec, status, job);
+
+  const events: EventInput[] = [];
+  if (changes.length > 0 && !upgrading) {
+    events.push({
+      type: 'Normal',
+      reason: 'SpecChanged',
+      message: `UPGRADE change(s) detected (${changes.join(', ')}), starting reconciliation.`,
+    });
+  }
+  if ((recorded.spec.job?.state ?? 'running') === 'running') {
+    return { step: suspendStep(spec, job, input.lastStateFallback), events };
+  }
+  if (desiredState(spec) === 'suspended') return { step: { type: 'record-suspended' }, events };
+  const recordedMode = upgradeModeOf(recorded.spec);
+  const upgradeMode = upgradeModeOf(spec) === 'stateless' ? 'stateless' : recordedMode;
+  const reuse = upgrading && status?.jobStatus?.state === 'RECONCILING' ? status.jobStatus.jobId : undefined;
+  return {
+    step: {
+      type: 'submit',
+      restorePath: upgradeMode === 'stateless' ? undefined : status?.jobStatus?.upgradeSavepointPath,
+      upgradeMode,
+      firstDeployment: recorded.firstDeployment,
+      jobId: reuse,
+    },
+    events,
+  };
+}
+
+/** How to stop a deployed job for an upgrade or suspension, by the spec's upgrade mode. */
+function suspendStep(spec: FlinkSessionJobSpec, job: JobObservation, lastStateFallback: boolean): Step {
+  const mode = upgradeModeOf(spec);
+  const thenRunning = desiredState(spec) === 'running';
+  const stopped = (restoreFrom: 'latest' | 'recorded'): Step => ({
+    type: 'suspend',
+    method: 'none',
+    restoreFrom: mode === 'stateless' ? 'none' : restoreFrom,
+    upgradeMode: mode,
+    thenRunning,
+  });
+  if (job.kind === 'unreachable') return { type: 'wait', message: `Job status unknown: ${job.error}` };
+  if (job.kind !== 'found') return stopped('recorded');
+  if (job.state === 'CANCELLING') return { type: 'wait', message: 'Job is being cancelled' };
+  if (TERMINAL_STATES.has(job.state)) return stopped('latest');
+  if (mode === 'stateless') {
+    return { type: 'suspend', method: 'cancel', restoreFrom: 'none', upgradeMode: mode, thenRunning };
+  }
+  if (mode === 'savepoint' && job.state === 'RUNNING') {
+    return { type: 'suspend', method: 'savepoint', restoreFrom: 'savepoint', upgradeMode: mode, thenRunning };
+  }
+  if (mode === 'savepoint' && !lastStateFallback) {
+    return { type: 'wait', message: `Savepoint upgrade waits for the job to be RUNNING (now ${job.state})` };
+  }
+  if (job.state === 'RECONCILING') return { type: 'wait', message: 'Job is reconciling' };
+  return { type: 'suspend', method: 'cancel', restoreFrom: 'latest', upgradeMode: mode, thenRunning };
+}
+
+/** With the spec unchanged: trigger nonces of a running job. */
+function otherChanges(
+  spec: FlinkSessionJobSpec,
+  recorded: FlinkSessionJobSpec,
+  status: SessionJobStatus | undefined,
+  job: JobObservation,
+): Plan {
+  const none: Plan = { step: { type: 'none' }, events: [] };
+  if ((recorded.job?.state ?? 'running') !== 'running') return none;
+  if (job.kind !== 'found' || job.state !== 'RUNNING' || status?.jobStatus?.state !== 'RUNNING') return none;
+  const savepointNonce = spec.job?.savepointTriggerNonce;
+  if (typeof savepointNonce === 'number' && savepointNonce !== recorded.job?.savepointTriggerNonce) {
+    return { step: { type: 'snapshot', kind: 'savepoint', nonce: savepointNonce }, events: [] };
+  }
+  const checkpointNonce = spec.job?.checkpointTriggerNonce;
+  if (typeof checkpointNonce === 'number' && checkpointNonce !== recorded.job?.checkpointTriggerNonce) {
+    return { step: { type: 'snapshot', kind: 'checkpoint', nonce: checkpointNonce }, events: [] };
+  }
+  return none;
+}
+
+/**
+ * The status after looking at the job in Flink, and the Events that change deserves. Nothing
+ * changes before the first deployment, during an upgrade or without a job id.
+ */
+export function applyObservation(
+  status: SessionJobStatus | undefined,
+  spec: FlinkSessionJobSpec,
+  job: JobObservation,
+  now: number,
+): { status: SessionJobStatus | undefined; events: EventInput[] } {
+  const recorded = recordedSpec(status);
+  const jobStatus = status?.jobStatus;
+  if (!status || !recorded || status.reconciliationStatus?.state === 'UPGRADING' || !jobStatus?.jobId) {
+    return { status, events: [] };
+  }
+  const events: EventInput[] = [];
+  const next: SessionJobStatus = structuredClone(status);
+  const nextJob = { ...jobStatus };
+  next.jobStatus = nextJob;
+  const recon = { ...next.reconciliationStatus };
+  next.reconciliationStatus = recon;
+  switch (job.kind) {
+    case 'found': {
+      if (jobStatus.state !== job.state) {
+        nextJob.updateTime = String(now);
+        events.push({
+          type: 'Normal',
+          reason: 'JobStatusChanged',
+          component: 'Job',
+          message: `Job status changed from ${jobStatus.state ?? 'UNKNOWN'} to ${job.state}`,
+        });
+        if (job.state === 'FAILED') {
+          events.push({
+            type: 'Warning',
+            reason: 'Error',
+            component: 'Job',
+            message: job.failure ?? 'Job failed',
+          });
+        }
+      }
+      nextJob.state = job.state;
+      nextJob.jobName = job.name;
+      if (job.startTime > 0) nextJob.startTime = String(job.startTime);
+      if (job.state === 'FAILED') {
+        next.error = errorText(ERROR_TYPES.jobFailed, job.failure ?? 'Job failed');
+      } else {
+        delete next.error;
+        if (recon.state === 'DEPLOYED' && job.state === 'RUNNING')
+          recon.lastStableSpec = recon.lastReconciledSpec;
+      }
+      break;
+    }
+    case 'not-found':
+      if (nextJob.state !== 'RECONCILING' || next.error !== JOB_NOT_FOUND) {
+        events.push({ type: 'Warning', reason: 'Missing', component: 'Job', message: JOB_NOT_FOUND });
+      }
+      next.error = JOB_NOT_FOUND;
+      nextJob.state = 'RECONCILING';
+      // A lost stateless job is simply submitted again: record it as suspended so the next plan runs it.
+      if (upgradeModeOf(spec) === 'stateless' && (recorded.spec.job?.state ?? 'running') === 'running') {
+        recon.lastReconciledSpec = serializeRecord(
+          specToRecord(recorded.spec, 'suspended', recorded.spec),
+          recorded.firstDeployment,
+        );
+      }
+      break;
+    case 'unreachable':
+      if (nextJob.state === 'RUNNING') nextJob.state = 'RECONCILING';
+      break;
+    case 'none':
+      break;
+  }
+  return { status: next, events };
+}
+
+export type CleanupDecision =
+  | { type: 'remove'; why: string }
+  | { type: 'wait'; why: string }
+  | { type: 'cancel' }
+  | { type: 'savepoint' };
+
+export interface CleanupInput {
+  status: SessionJobStatus | undefined;
+  session: SessionState;
+  job: JobObservation;
+  savepointOnDeletion: boolean;
+}
+
+/** What deleting the session job needs before its finalizer may go. */
+export function planCleanup({ status, session, job, savepointOnDeletion }: CleanupInput): CleanupDecision {
+  const recorded = recordedSpec(status);
+  if (!recorded) return { type: 'remove', why: 'never deployed' };
+  if (!status?.jobStatus?.jobId) return { type: 'remove', why: 'no job was submitted' };
+  if (
+    (recorded.spec.job?.state ?? 'running') === 'suspended' &&
+    status.reconciliationStatus?.state !== 'UPGRADING'
+  ) {
+    return { type: 'remove', why: 'the job is suspended' };
+  }
+  if (status.error === JOB_NOT_FOUND) return { type: 'remove', why: 'the job is gone' };
+  if (session.kind === 'missing') return { type: 'remove', why: 'the session cluster is gone' };
+  if (session.kind === 'not-ready' || session.kind === 'deleting') {
+    if (session.kind === 'not-ready' && session.ha) {
+      return { type: 'wait', why: 'the session cluster is not ready but keeps its jobs (high availability)' };
+    }
+    return { type: 'remove', why: session.message };
+  }
+  if (job.kind === 'not-found' || job.kind === 'none') return { type: 'remove', why: 'the job is gone' };
+  if (job.kind === 'unreachable') return { type: 'wait', why: `the job cannot be reached: ${job.error}` };
+  if (TERMINAL_STATES.has(job.state)) return { type: 'remove', why: `the job is ${job.state}` };
+  if (job.state === 'CANCELLING') return { type: 'wait', why: 'the job is being cancelled' };
+  if (savepointOnDeletion && job.state === 'RUNNING') return { type: 'savepoint' };
+  return { type: 'cancel' };
+}

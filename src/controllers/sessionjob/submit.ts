@@ -1,0 +1,106 @@
+/**
+ * Submitting a session job to its cluster: fetch the jar, upload it, run it with the job's
+ * settings under a job id chosen beforehand, and delete the uploaded jar again.
+ */
+import { randomBytes } from 'node:crypto';
+import fsp from 'node:fs/promises';
+import type { FlinkSessionJobSpec } from '../../api/index.ts';
+import type { ArtifactFetchers } from '../../flink/artifacts/fetch.ts';
+import { FlinkRestError, type FlinkRestClient } from '../../flink/rest/client.ts';
+import type { JarRunRequest } from '../../flink/rest/types.ts';
+import { flattenConfiguration } from '../common/configuration.ts';
+
+/** A new Flink job id: 32 hex digits. */
+export const newJobId = (): string => randomBytes(16).toString('hex');
+
+/**
+ * True when Flink refused the run because a job with that id was already submitted: a repeated
+ * submission of ours that had reached the cluster, so the job exists and nothing is lost.
+ */
+export function isDuplicateSubmission(err: unknown): boolean {
+  if (!(err instanceof FlinkRestError)) return false;
+  const text = err.errors.join('\n');
+  return /DuplicateJobSubmissionException|has already been submitted|already exists/i.test(text);
+}
+
+const NOT_SHIPPED_PREFIXES = ['kubernetes.operator.', 'job.autoscaler.'];
+export const CHECKPOINT_RETENTION_KEY = 'execution.checkpointing.externalized-checkpoint-retention';
+
+/**
+ * The job's own configuration sent with the run request: its `flinkConfiguration` without
+ * operator keys; a last-state job keeps its checkpoints on cancellation so an upgrade can
+ * restore from them.
+ */
+export function jobConfiguration(spec: FlinkSessionJobSpec, upgradeMode: string): Record<string, string> {
+  const config = Object.fromEntries(
+    Object.entries(flattenConfiguration(spec.flinkConfiguration)).filter(
+      ([key]) => !NOT_SHIPPED_PREFIXES.some((p) => key.startsWith(p)),
+    ),
+  );
+  if (upgradeMode === 'last-state' && config[CHECKPOINT_RETENTION_KEY] === undefined) {
+    config[CHECKPOINT_RETENTION_KEY] = 'RETAIN_ON_CANCELLATION';
+  }
+  return config;
+}
+
+export function runRequest(
+  spec: FlinkSessionJobSpec,
+  jobId: string,
+  restorePath: string | undefined,
+  upgradeMode: string,
+): JarRunRequest {
+  const job = spec.job ?? {};
+  const request: JarRunRequest = { jobId };
+  if (job.entryClass) request.entryClass = job.entryClass;
+  if (job.args && job.args.length > 0) request.programArgsList = job.args;
+  if (job.parallelism !== undefined && job.parallelism > 0) request.parallelism = job.parallelism;
+  if (restorePath) request.savepointPath = restorePath;
+  if (job.allowNonRestoredState !== undefined) request.allowNonRestoredState = job.allowNonRestoredState;
+  const config = jobConfiguration(spec, upgradeMode);
+  if (Object.keys(config).length > 0) request.flinkConfiguration = config;
+  return request;
+}
+
+export interface SubmitRequest {
+  rest: FlinkRestClient;
+  artifacts: ArtifactFetchers;
+  spec: FlinkSessionJobSpec;
+  jobId: string;
+  restorePath: string | undefined;
+  upgradeMode: string;
+  /** Where downloads of this job's jar go. */
+  artifactDir: string;
+  headers: Record<string, string>;
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+/** Runs the job; resolves to whether this call started it (false: it already ran under that id). */
+export async function submitJob(request: SubmitRequest): Promise<{ started: boolean }> {
+  const jarURI = request.spec.job?.jarURI;
+  if (!jarURI) throw new Error('spec.job.jarURI is required to submit a session job');
+  const artifact = await request.artifacts.fetch({
+    uri: jarURI,
+    targetDir: request.artifactDir,
+    headers: request.headers,
+    signal: request.signal,
+  });
+  try {
+    const jarId = await request.rest.uploadJar(artifact.path, { timeoutMs: request.timeoutMs });
+    try {
+      await request.rest.runJar(
+        jarId,
+        runRequest(request.spec, request.jobId, request.restorePath, request.upgradeMode),
+        { timeoutMs: request.timeoutMs },
+      );
+      return { started: true };
+    } catch (err) {
+      if (isDuplicateSubmission(err)) return { started: false };
+      throw err;
+    } finally {
+      await request.rest.deleteJar(jarId).catch(() => undefined);
+    }
+  } finally {
+    if (artifact.temporary) await fsp.rm(artifact.path, { force: true });
+  }
+}
