@@ -21,7 +21,7 @@ const JM_ADDRESS = '127.0.0.2';
 const TM_ADDRESS = '127.0.0.3';
 
 /** Small enough for several clusters on a 2-core test machine. */
-export const SMALL_CLUSTER_CONFIG = {
+const SMALL_CLUSTER_CONFIG = {
   'jobmanager.memory.process.size': '1024m',
   'taskmanager.memory.process.size': '1280m',
   'taskmanager.numberOfTaskSlots': '2',
@@ -65,10 +65,11 @@ for (const release of PINNED_FLINK_RELEASES) {
       });
       assert.ok(jm.restUrl);
       rest = new FlinkRestClient({ baseUrl: jm.restUrl });
-      await eventually(async () => ((await rest.overview()).taskmanagers === 1 ? true : undefined), {
+      // Flink 1.20 counts the TaskManager a moment before its slots.
+      await eventually(async () => ((await rest.overview())['slots-total'] === 2 ? true : undefined), {
         timeoutMs: 90_000,
         intervalMs: 250,
-        what: `a TaskManager registered at ${jm.restUrl} (logs: ${jm.logFile}, ${tm.logFile})`,
+        what: `the TaskManager's 2 slots registered at ${jm.restUrl} (logs: ${jm.logFile}, ${tm.logFile})`,
       });
       console.log(
         `[flink ${release.version}] session cluster with 1 TaskManager up in ${Date.now() - started}ms`,
