@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import {
+  isDuplicateSubmission,
+  jobConfiguration,
+  newJobId,
+  runRequest,
+} from '../../../src/controllers/sessionjob/submit.ts';
+import { FlinkRestError } from '../../../src/flink/rest/client.ts';
+
+describe('session job submission', () => {
+  test('job ids are 32 hex digits and differ', () => {
+    const a = newJobId();
+    assert.match(a, /^[0-9a-f]{32}$/);
+    assert.notEqual(a, newJobId());
+  });
+
+  test('a duplicate job id answer counts as already submitted; other errors do not', () => {
+    const duplicate = new FlinkRestError('POST', 'u', 500, [
+      'org.apache.flink.runtime.client.DuplicateJobSubmissionException: Job has already been submitted.',
+    ]);
+    assert.equal(isDuplicateSubmission(duplicate), true);
+    assert.equal(
+      isDuplicateSubmission(new FlinkRestError('POST', 'u', 400, ['ClassNotFoundException'])),
+      false,
+    );
+    assert.equal(isDuplicateSubmission(new Error('Job has already been submitted')), false);
+  });
+
+  test('the run request carries the job settings, restore path and job configuration', () => {
+    const request = runRequest(
+      {
+        deploymentName: 's',
+        job: {
+          jarURI: 'x',
+          entryClass: 'a.B',
+          args: ['--n', '1'],
+          parallelism: 2,
+          allowNonRestoredState: true,
+        },
+        flinkConfiguration: {
+          'kubernetes.operator.job.savepoint-on-deletion': 'true',
+          pipeline: { name: 'p' },
+        },
+      },
+      'f'.repeat(32),
+      'file:///sp',
+      'savepoint',
+    );
+    assert.deepEqual(request, {
+      jobId: 'f'.repeat(32),
+      entryClass: 'a.B',
+      programArgsList: ['--n', '1'],
+      parallelism: 2,
+      savepointPath: 'file:///sp',
+      allowNonRestoredState: true,
+      flinkConfiguration: { 'pipeline.name': 'p' },
+    });
+    assert.deepEqual(runRequest({ job: { parallelism: 0 } }, 'id', undefined, 'stateless'), { jobId: 'id' });
+  });
+
+  test('last-state jobs keep their checkpoints on cancellation unless told otherwise', () => {
+    assert.equal(
+      jobConfiguration({}, 'last-state')['execution.checkpointing.externalized-checkpoint-retention'],
+      'RETAIN_ON_CANCELLATION',
+    );
+    assert.equal(
+      jobConfiguration(
+        {
+          flinkConfiguration: {
+            'execution.checkpointing.externalized-checkpoint-retention': 'DELETE_ON_CANCELLATION',
+          },
+        },
+        'last-state',
+      )['execution.checkpointing.externalized-checkpoint-retention'],
+      'DELETE_ON_CANCELLATION',
+    );
+    assert.deepEqual(jobConfiguration({}, 'stateless'), {});
+  });
+});
