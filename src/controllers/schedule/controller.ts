@@ -8,6 +8,7 @@ import {
   API_VERSION,
   GROUP,
   VERSION,
+  validateFlinkDeployment,
   type FlinkDeployment,
   type FlinkDeploymentStatus,
 } from '../../api/index.ts';
@@ -49,6 +50,8 @@ export function createScheduleController(
   options: ScheduleControllerOptions = {},
 ): Controller<FlinkDeployment> {
   const now = options.now ?? (() => new Date());
+  // Compiling the CRD schema validator takes about a second: do it now, not at the first tick.
+  validateFlinkDeployment({ apiVersion: API_VERSION, kind: 'FlinkDeployment', metadata: {}, spec: {} });
   const controller: Controller<FlinkDeployment> = new Controller<FlinkDeployment>({
     name: 'FlinkDeploymentSchedule',
     resource: FLINK_DEPLOYMENTS,
