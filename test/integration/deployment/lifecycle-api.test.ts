@@ -1,0 +1,212 @@
+/**
+ * The FlinkDeployment controller against the real API server, for what needs no running Flink:
+ * bad specs, JobManagers that cannot start, deletion with the finalizer, session clusters still in use.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import * as k8s from '@kubernetes/client-node';
+import { installCrds, type FlinkDeployment } from '../../../src/api/index.ts';
+import { createOperator } from '../../../src/operator.ts';
+import { OperatorConfig, createLogger, type Manager } from '../../../src/runtime/index.ts';
+import { createTestNamespace, eventually, testKubeConfig } from '../../support/cluster.ts';
+
+const kc = testKubeConfig();
+const custom = kc.makeApiClient(k8s.CustomObjectsApi);
+const core = kc.makeApiClient(k8s.CoreV1Api);
+const apps = kc.makeApiClient(k8s.AppsV1Api);
+let ns: Awaited<ReturnType<typeof createTestNamespace>>;
+let operator: Manager;
+
+const group = 'flink.apache.org';
+const version = 'v1beta1';
+
+before(async () => {
+  await installCrds(kc);
+  ns = await createTestNamespace(kc, 'fdep');
+  operator = createOperator({
+    kubeconfig: process.env.FLINK_OPERATOR_TEST_KUBECONFIG!,
+    config: new OperatorConfig({
+      'kubernetes.operator.watched.namespaces': ns.name,
+      'kubernetes.operator.rest.address-resolution': 'pod-ip',
+      'kubernetes.operator.reconcile.interval': '5 s',
+      'kubernetes.operator.observer.progress-check.interval': '1 s',
+    }),
+    log: createLogger({ level: 'warn' }),
+    healthPort: 0,
+    metricsPort: 0,
+  });
+  await operator.start();
+});
+
+after(async () => {
+  await operator.stop();
+  await ns.remove();
+});
+
+function deployment(name: string, spec: Record<string, unknown>) {
+  return { apiVersion: `${group}/${version}`, kind: 'FlinkDeployment', metadata: { name }, spec };
+}
+
+async function create(body: object, plural = 'flinkdeployments') {
+  await custom.createNamespacedCustomObject({ group, version, namespace: ns.name, plural, body });
+}
+
+async function read(name: string): Promise<FlinkDeployment> {
+  return (await custom.getNamespacedCustomObject({
+    group,
+    version,
+    namespace: ns.name,
+    plural: 'flinkdeployments',
+    name,
+  })) as FlinkDeployment;
+}
+
+async function events(name: string): Promise<k8s.CoreV1Event[]> {
+  const list = await core.listNamespacedEvent({ namespace: ns.name });
+  return list.items.filter((e) => e.involvedObject.name === name);
+}
+
+const app = {
+  image: 'flink:2.2',
+  serviceAccount: 'default',
+  flinkVersion: 'v2_2',
+  flinkConfiguration: { 'taskmanager.numberOfTaskSlots': '1' },
+  jobManager: { resource: { memory: '1024m', cpu: 0.5 } },
+  taskManager: { resource: { memory: '1024m', cpu: 0.5 } },
+  job: {
+    jarURI: 'local:///opt/flink/examples/streaming/WordCount.jar',
+    parallelism: 1,
+    upgradeMode: 'stateless',
+  },
+};
+
+test('an invalid spec ends as a status error and a ValidationError Warning, and nothing is deployed', async () => {
+  await create(deployment('bad-version', { ...app, flinkVersion: 'v1_13' }));
+  const status = await eventually(
+    async () => {
+      const d = await read('bad-version');
+      return d.status?.error ? d.status : undefined;
+    },
+    { what: 'a validation error in status' },
+  );
+  assert.match(status.error ?? '', /v1_13/);
+  assert.equal(status.lifecycleState, 'FAILED');
+  const warnings = await eventually(
+    async () => {
+      const list = (await events('bad-version')).filter((e) => e.reason === 'ValidationError');
+      return list.length > 0 ? list : undefined;
+    },
+    { what: 'a ValidationError event' },
+  );
+  assert.equal(warnings[0]?.type, 'Warning');
+  const deployments = await apps.listNamespacedDeployment({ namespace: ns.name });
+  assert.equal(
+    deployments.items.some((d) => d.metadata?.name === 'bad-version'),
+    false,
+  );
+});
+
+test('a JobManager that cannot start is reported as ERROR with the reason as a Warning; deleting cleans up', async () => {
+  // The local node agent cannot run this image, as a kubelet could not pull it.
+  await create(deployment('no-image', { ...app, image: 'registry.invalid/flink:none' }));
+  const status = await eventually(
+    async () => {
+      const d = await read('no-image');
+      return d.status?.jobManagerDeploymentStatus === 'ERROR' ? d.status : undefined;
+    },
+    { what: 'the JobManager to be reported as ERROR', timeoutMs: 45_000 },
+  );
+  assert.match(status.error ?? '', /registry\.invalid\/flink:none/);
+  assert.equal(status.reconciliationStatus?.state, 'DEPLOYED');
+  const jm = await apps.readNamespacedDeployment({ name: 'no-image', namespace: ns.name });
+  assert.equal(jm.metadata?.labels?.component, 'jobmanager');
+  assert.equal(jm.metadata?.ownerReferences?.[0]?.kind, 'FlinkDeployment');
+  const reasons = (await events('no-image')).map((e) => e.reason);
+  assert.ok(reasons.includes('Submit'), `events: ${reasons.join(', ')}`);
+  assert.ok(reasons.includes('ErrImagePull'), `events: ${reasons.join(', ')}`);
+
+  const withFinalizer = await read('no-image');
+  assert.deepEqual(withFinalizer.metadata.finalizers, ['flinkdeployments.flink.apache.org/finalizer']);
+  await custom.deleteNamespacedCustomObject({
+    group,
+    version,
+    namespace: ns.name,
+    plural: 'flinkdeployments',
+    name: 'no-image',
+  });
+  await eventually(
+    async () => {
+      const left = await apps.listNamespacedDeployment({ namespace: ns.name });
+      const crs = await custom.listNamespacedCustomObject({
+        group,
+        version,
+        namespace: ns.name,
+        plural: 'flinkdeployments',
+      });
+      const names = (crs as { items: FlinkDeployment[] }).items.map((d) => d.metadata.name);
+      return !left.items.some((d) => d.metadata?.name === 'no-image') && !names.includes('no-image')
+        ? true
+        : undefined;
+    },
+    { what: 'the deployment and its JobManager to be gone', timeoutMs: 45_000 },
+  );
+  const cleanup = (await events('no-image')).filter((e) => e.reason === 'Cleanup');
+  assert.equal(cleanup.length, 1);
+});
+
+test('a session cluster with session jobs is not deleted, with a CleanupFailed Warning naming them', async () => {
+  const session = { ...app, job: undefined, image: 'registry.invalid/flink:none' };
+  await create(deployment('session', session));
+  await eventually(async () => ((await read('session')).status?.reconciliationStatus ? true : undefined), {
+    what: 'the session cluster to be deployed',
+  });
+  await create(
+    {
+      apiVersion: `${group}/${version}`,
+      kind: 'FlinkSessionJob',
+      metadata: { name: 'sj-1' },
+      spec: { deploymentName: 'session', job: { jarURI: 'https://example.invalid/job.jar', parallelism: 1 } },
+    },
+    'flinksessionjobs',
+  );
+  await custom.deleteNamespacedCustomObject({
+    group,
+    version,
+    namespace: ns.name,
+    plural: 'flinkdeployments',
+    name: 'session',
+  });
+  const status = await eventually(
+    async () => {
+      const d = await read('session');
+      return d.status?.error?.includes('should be deleted first') ? d.status : undefined;
+    },
+    { what: 'deletion to be refused' },
+  );
+  assert.equal(status.error, 'The session jobs [sj-1] should be deleted first');
+  assert.equal(status.lifecycleState, 'DELETING');
+  const failed = (await events('session')).filter((e) => e.reason === 'CleanupFailed');
+  assert.equal(failed[0]?.type, 'Warning');
+  // Once the session job is gone the cluster goes too.
+  await custom.deleteNamespacedCustomObject({
+    group,
+    version,
+    namespace: ns.name,
+    plural: 'flinksessionjobs',
+    name: 'sj-1',
+  });
+  await eventually(
+    async () => {
+      const crs = (await custom.listNamespacedCustomObject({
+        group,
+        version,
+        namespace: ns.name,
+        plural: 'flinkdeployments',
+      })) as {
+        items: FlinkDeployment[];
+      };
+      return crs.items.some((d) => d.metadata.name === 'session') ? undefined : true;
+    },
+    { what: 'the session cluster to be deleted', timeoutMs: 60_000 },
+  );
+});
