@@ -1,3 +1,5 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import readline from 'node:readline';
 /** Shared pieces of the schedule integration tests: a template, a manager, a run recorder. */
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { FlinkDeployment, ScheduleSpec } from '../../../src/api/index.ts';
@@ -112,3 +114,61 @@ export function everyNSeconds(n: number, fromMs: number, toMs: number): number[]
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export interface OperatorProcess {
+  child: ChildProcess;
+  identity: string;
+  /** Resolves once the process has loaded everything and waits for `start()`. */
+  ready: Promise<void>;
+  /** Starts the manager; resolves with the local time it reported being started. */
+  start: () => Promise<number>;
+  exited: Promise<void>;
+}
+
+/** Spawns `fixtures/operator-process.ts`; '' as lease runs without leader election. */
+export function spawnOperator(namespace: string, identity: string, lease = ''): OperatorProcess {
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      new URL('./fixtures/operator-process.ts', import.meta.url).pathname,
+      process.env.FLINK_OPERATOR_TEST_KUBECONFIG as string,
+      namespace,
+      identity,
+      lease,
+    ],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
+  const messages = readline.createInterface({ input: child.stdout as NodeJS.ReadableStream });
+  const next = (key: string) =>
+    new Promise<Record<string, unknown>>((resolve, reject) => {
+      const onLine = (line: string) => {
+        const message = JSON.parse(line) as Record<string, unknown>;
+        if (key in message) {
+          messages.off('line', onLine);
+          resolve(message);
+        }
+      };
+      messages.on('line', onLine);
+      child.once('exit', (code) =>
+        reject(new Error(`operator ${identity} exited (${code}) before '${key}'`)),
+      );
+    });
+  const ready = next('ready').then(() => undefined);
+  const started = next('started');
+  ready.catch(() => undefined);
+  started.catch(() => undefined);
+  return {
+    child,
+    identity,
+    ready,
+    start: async () => {
+      child.stdin?.write('start\n');
+      return (await started).started as number;
+    },
+    exited: new Promise((resolve) =>
+      child.exitCode !== null ? resolve() : child.once('exit', () => resolve()),
+    ),
+  };
+}
