@@ -318,6 +318,9 @@ function controllerManagerArgs(kubeconfig: string, files: CertificateFiles): str
     `--service-cluster-ip-range=${SERVICE_CIDR}`,
     '--bind-address=127.0.0.1',
     '--secure-port=0',
+    // Pods here have loopback addresses, which Endpoints and EndpointSlices refuse: those
+    // controllers could only emit warnings. Clients find pods by the Service's selector instead.
+    '--controllers=*,-endpoint,-endpointslice,-endpointslicemirroring',
     '--profiling=false',
   ];
 }

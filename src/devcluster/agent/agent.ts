@@ -7,6 +7,7 @@ import * as k8s from '@kubernetes/client-node';
 import { resolveEnv, type DataSource } from './env.ts';
 import { decideContainer, podPhase, type ContainerRun } from './restart.ts';
 import { startLogsServer } from './logs-server.ts';
+import { defaultRuntimes } from './default-runtimes.ts';
 import { findRuntime, LaunchError, type ContainerRuntime, type HostMount } from './runtimes.ts';
 import { containerMounts, materializeVolumes, type TokenSource } from './volumes.ts';
 
@@ -15,7 +16,8 @@ export interface NodeAgentOptions {
   nodeName: string;
   /** Pod folders, claims and logs live here. */
   dataDir: string;
-  runtimes: ContainerRuntime[];
+  /** How containers run; by default the Flink image and small shell images. */
+  runtimes?: ContainerRuntime[];
   /** The API server as local processes reach it. */
   apiServer: { host: string; port: number; caFile: string };
   /** First octets of the loopback addresses given to pods, e.g. "127.10". */
@@ -26,6 +28,9 @@ export interface NodeAgentOptions {
 
 interface ContainerState {
   name: string;
+  /** Passed its startup/readiness probe (or has none) since it last started. */
+  ready?: boolean;
+  probing?: boolean;
   process?: ChildProcess;
   run?: ContainerRun;
   waiting?: { reason: string; message: string };
@@ -67,11 +72,47 @@ export class NodeAgent {
   private stopped = false;
   private nextAddress = 1;
   private logsServer?: { port: number; close: () => Promise<void> };
+  private readonly runtimes: ContainerRuntime[];
 
   constructor(private readonly opts: NodeAgentOptions) {
     this.core = opts.kubeConfig.makeApiClient(k8s.CoreV1Api);
     this.coordination = opts.kubeConfig.makeApiClient(k8s.CoordinationV1Api);
     this.log = opts.log ?? (() => {});
+    this.runtimes =
+      opts.runtimes ??
+      defaultRuntimes({
+        serviceAliases: (namespace) => this.serviceAliases(namespace),
+        apiServer: { host: opts.apiServer.host, port: opts.apiServer.port },
+      });
+  }
+
+  /**
+   * What cluster DNS would answer for the Services of a namespace: each Service name (short and
+   * qualified) maps to the address of a running pod it selects, and `kubernetes` to the API server.
+   */
+  async serviceAliases(namespace: string): Promise<Record<string, string>> {
+    const aliases: Record<string, string> = {};
+    const names = (svc: string, ns: string) => [
+      svc,
+      `${svc}.${ns}`,
+      `${svc}.${ns}.svc`,
+      `${svc}.${ns}.svc.cluster.local`,
+    ];
+    for (const n of names('kubernetes', 'default')) aliases[n] = this.opts.apiServer.host;
+    const services = await this.core.listNamespacedService({ namespace });
+    const pods = (this.informer?.list() ?? []).filter(
+      (p) => p.metadata?.namespace === namespace && p.status?.podIP && !p.metadata.deletionTimestamp,
+    );
+    for (const svc of services.items) {
+      const selector = svc.spec?.selector;
+      if (!selector || Object.keys(selector).length === 0) continue;
+      const target = pods.find((p) =>
+        Object.entries(selector).every(([k, v]) => p.metadata?.labels?.[k] === v),
+      );
+      if (!target) continue;
+      for (const n of names(svc.metadata!.name!, namespace)) aliases[n] = target.status!.podIP!;
+    }
+    return aliases;
   }
 
   async start(): Promise<void> {
@@ -213,6 +254,7 @@ export class NodeAgent {
     }
     for (const [i, spec] of (pod.spec?.containers ?? []).entries()) {
       const state = record.main[i]!;
+      if (state.process && !state.ready) this.probe(spec, state, record.podIp);
       const decision = decideContainer(pod.spec?.restartPolicy, state.run, now);
       if (decision.action === 'start') await this.startContainer(pod, record, spec, state);
       else if (decision.action === 'wait') {
@@ -230,7 +272,7 @@ export class NodeAgent {
     spec: k8s.V1Container,
     state: ContainerState,
   ): Promise<void> {
-    const runtime = findRuntime(this.opts.runtimes, spec.image ?? '');
+    const runtime = findRuntime(this.runtimes, spec.image ?? '');
     const mounts: HostMount[] = containerMounts(spec, record.volumes ?? new Map());
     const env = {
       ...(await resolveEnv(pod, spec, record.podIp, this.dataSource())),
@@ -259,6 +301,7 @@ export class NodeAgent {
     state.process = child;
     state.run = run;
     state.waiting = undefined;
+    state.ready = !httpProbe(spec);
     child.on('error', (err) => {
       fs.appendFileSync(state.logFile, `failed to start ${plan.command}: ${err.message}\n`);
     });
@@ -273,6 +316,27 @@ export class NodeAgent {
     this.log(
       `started ${record.namespace}/${record.name}/${spec.name} (${runtime.name}) on ${record.podIp}: ${plan.command}`,
     );
+  }
+
+  /** Runs the container's HTTP startup or readiness probe once; success makes it Ready. */
+  private probe(spec: k8s.V1Container, state: ContainerState, podIp: string): void {
+    const probe = httpProbe(spec);
+    if (!probe || state.probing) return;
+    const port =
+      typeof probe.port === 'number'
+        ? probe.port
+        : (spec.ports?.find((p) => p.name === probe.port)?.containerPort ?? Number(probe.port));
+    state.probing = true;
+    const url = `${(probe.scheme ?? 'HTTP').toLowerCase()}://${podIp}:${port}${probe.path ?? '/'}`;
+    void fetch(url, { signal: AbortSignal.timeout(1000) })
+      .then((res) => {
+        if (res.status >= 200 && res.status < 400 && state.process) {
+          state.ready = true;
+          this.requestSync();
+        }
+      })
+      .catch(() => undefined)
+      .finally(() => (state.probing = false));
   }
 
   private async killPod(record: PodRecord, graceSeconds: number): Promise<void> {
@@ -444,6 +508,10 @@ export class NodeAgent {
   }
 }
 
+function httpProbe(spec: k8s.V1Container): k8s.V1HTTPGetAction | undefined {
+  return spec.startupProbe?.httpGet ?? spec.readinessProbe?.httpGet;
+}
+
 function killGroup(child: ChildProcess, graceMs: number): Promise<void> {
   return new Promise((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return resolve();
@@ -469,6 +537,7 @@ function signal(pid: number, sig: NodeJS.Signals): void {
 function containerStatus(spec: k8s.V1Container, state: ContainerState): k8s.V1ContainerStatus {
   const run = state.run;
   const running = run && run.exitCode === undefined;
+  const ready = Boolean(running && state.ready);
   const terminated = run && run.exitCode !== undefined ? run : undefined;
   let current: k8s.V1ContainerState;
   if (running) current = { running: { startedAt: run.startedAt } };
@@ -487,7 +556,7 @@ function containerStatus(spec: k8s.V1Container, state: ContainerState): k8s.V1Co
     name: spec.name,
     image: spec.image ?? '',
     imageID: '',
-    ready: Boolean(running),
+    ready,
     started: Boolean(running),
     restartCount: run?.restartCount ?? 0,
     state: current,
@@ -513,7 +582,8 @@ function buildStatus(pod: k8s.V1Pod, record: PodRecord): k8s.V1PodStatus {
     pod,
     record.main.map((c) => c.run),
   );
-  const ready = phase === 'Running' && record.main.every((c) => c.run && c.run.exitCode === undefined);
+  const ready =
+    phase === 'Running' && record.main.every((c) => c.run && c.run.exitCode === undefined && c.ready);
   const initialized = record.init.every((c) => c.run?.exitCode === 0);
   const condition = (type: string, ok: boolean): k8s.V1PodCondition => ({
     type,

@@ -1,6 +1,7 @@
+import { flinkRuntime, type FlinkRuntimeOptions } from './flink-runtime.ts';
 import { shellRuntime, type ContainerRuntime } from './runtimes.ts';
 
 /** The images the local node agent can run, in order of preference. */
-export function defaultRuntimes(): ContainerRuntime[] {
-  return [shellRuntime];
+export function defaultRuntimes(options: FlinkRuntimeOptions): ContainerRuntime[] {
+  return [flinkRuntime(options), shellRuntime];
 }

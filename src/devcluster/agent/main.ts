@@ -5,7 +5,6 @@
 import { parseArgs } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
 import { NodeAgent } from './agent.ts';
-import { defaultRuntimes } from './default-runtimes.ts';
 
 const { values } = parseArgs({
   options: {
@@ -26,7 +25,6 @@ const agent = new NodeAgent({
   kubeConfig,
   nodeName: values.node ?? 'local-node',
   dataDir: values.dir,
-  runtimes: defaultRuntimes(),
   apiServer: { host: server.hostname, port: Number(server.port || 443), caFile: values.ca },
   log: (line) => console.log(`${new Date().toISOString()} ${line}`),
 });

@@ -58,6 +58,35 @@ export interface StartFlinkProcessOptions {
   hostname?: string;
   /** More names the process resolves (e.g. Service names), name -> address. */
   hostAliases?: Record<string, string>;
+  /**
+   * Container paths and the host folders behind them (a pod's volume mounts). Configuration values
+   * naming such paths are rewritten to the host folder; paths under the image's FLINK_HOME
+   * (`/opt/flink`) not covered by a mount point into this process's FLINK_HOME view.
+   */
+  pathMappings?: readonly PathMapping[];
+}
+
+export interface PathMapping {
+  containerPath: string;
+  hostPath: string;
+}
+
+/** Where the Flink image keeps FLINK_HOME; configuration written for pods names paths under it. */
+export const IMAGE_FLINK_HOME = '/opt/flink';
+
+/** Rewrites every mapped container path in `value` (longest mapping first). */
+export function rewritePaths(value: string, mappings: readonly PathMapping[]): string {
+  const sorted = [...mappings].sort((a, b) => b.containerPath.length - a.containerPath.length);
+  const escape = (t: string) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const pattern = new RegExp(
+    `(${sorted.map((m) => escape(m.containerPath.replace(/\/+$/, ''))).join('|')})(?=/|$|[^\\w.-])`,
+    'g',
+  );
+  if (sorted.length === 0) return value;
+  return value.replace(
+    pattern,
+    (match) => sorted.find((m) => m.containerPath.replace(/\/+$/, '') === match)!.hostPath,
+  );
 }
 
 export interface FlinkProcessExit {
@@ -106,7 +135,24 @@ function endLiveProcesses(): void {
   for (const child of live) child.kill('SIGTERM');
 }
 
-export async function startFlinkProcess(options: StartFlinkProcessOptions): Promise<FlinkProcess> {
+/** A Flink process ready to spawn: its folders are written, its command line computed. */
+export interface PreparedFlinkProcess {
+  role: ProcessRole;
+  command: string[];
+  env: Record<string, string>;
+  /** FLINK_HOME as the process sees it: the image's WORKDIR. */
+  cwd: string;
+  logFile: string;
+  outFile: string;
+  confDir: string;
+  restUrl?: string;
+}
+
+/**
+ * Writes the process's folders (conf, log, tmp, FLINK_HOME view, hosts file) and computes its
+ * command line. `startFlinkProcess` spawns it; the local node agent spawns it as a container.
+ */
+export async function prepareFlinkProcess(options: StartFlinkProcessOptions): Promise<PreparedFlinkProcess> {
   const { dist, plan, name, bindAddress } = options;
   const role = serviceRole(plan.service);
   const workDir = path.resolve(options.workDir);
@@ -126,6 +172,10 @@ export async function startFlinkProcess(options: StartFlinkProcessOptions): Prom
     ...bindConfig(role, bindAddress),
     'io.tmp.dirs': tmpDir,
   };
+  if (options.pathMappings) {
+    const mappings = [...options.pathMappings, { containerPath: IMAGE_FLINK_HOME, hostPath: homeDir }];
+    for (const [key, value] of Object.entries(config)) config[key] = rewritePaths(value, mappings);
+  }
   await writeFlinkConfig(confDir, config);
   await makeHomeView(dist, homeDir, confDir, options.usrlibDir);
   const hostsFile = path.join(workDir, 'hosts');
@@ -168,7 +218,31 @@ export async function startFlinkProcess(options: StartFlinkProcessOptions): Prom
     FLINK_SERVICES[plan.service],
     ...entryPointArgs(plan, confDir, resources.dynamicArgs),
   ];
+  const restPort = config['rest.port'] ?? '8081';
+  return {
+    role,
+    command,
+    env,
+    cwd: homeDir,
+    logFile,
+    outFile,
+    confDir,
+    ...(role === 'jobmanager' ? { restUrl: `http://${bindAddress}:${restPort}` } : {}),
+  };
+}
 
+export async function startFlinkProcess(options: StartFlinkProcessOptions): Promise<FlinkProcess> {
+  const { name, bindAddress } = options;
+  const {
+    role,
+    command,
+    env,
+    cwd: homeDir,
+    logFile,
+    outFile,
+    confDir,
+    restUrl,
+  } = await prepareFlinkProcess(options);
   const out = fs.openSync(outFile, 'a');
   const child = spawn(command[0] ?? 'java', command.slice(1), {
     // The image's WORKDIR is FLINK_HOME; application clusters pass usrlib/ jars to TaskManagers as
@@ -195,13 +269,12 @@ export async function startFlinkProcess(options: StartFlinkProcessOptions): Prom
   const pid = child.pid;
   let exit: FlinkProcessExit | undefined;
   void exited.then((e) => (exit = e));
-  const restPort = config['rest.port'] ?? '8081';
   return {
     pid,
     name,
     role,
     bindAddress,
-    restUrl: role === 'jobmanager' ? `http://${bindAddress}:${restPort}` : undefined,
+    restUrl,
     logFile,
     outFile,
     confDir,
