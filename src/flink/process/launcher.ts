@@ -129,6 +129,17 @@ function addressDefaults(role: ProcessRole, bindAddress: string, name: string): 
     : { 'taskmanager.resource-id': name };
 }
 
+/**
+ * The defaults that apply: a configuration that names its own address (say a Service name the
+ * TaskManagers use, which the JobManager's RPC system must answer to) keeps it; the distribution's
+ * `localhost` is replaced.
+ */
+function unsetOrLocalhost(base: FlinkConfig, defaults: FlinkConfig): FlinkConfig {
+  return Object.fromEntries(
+    Object.entries(defaults).filter(([key]) => base[key] === undefined || base[key] === 'localhost'),
+  );
+}
+
 const live = new Set<ChildProcess>();
 
 function endLiveProcesses(): void {
@@ -164,9 +175,10 @@ export async function prepareFlinkProcess(options: StartFlinkProcessOptions): Pr
 
   const baseConfDir = options.baseConfDir ?? dist.confDir;
   await copyConfFolder(baseConfDir, dist.confDir, confDir);
+  const base = await readFlinkConfig(baseConfDir);
   const config: FlinkConfig = {
-    ...(await readFlinkConfig(baseConfDir)),
-    ...addressDefaults(role, bindAddress, name),
+    ...base,
+    ...unsetOrLocalhost(base, addressDefaults(role, bindAddress, name)),
     ...(options.applyImageConfig === false ? {} : plan.imageConfig),
     ...options.config,
     ...bindConfig(role, bindAddress),
