@@ -240,7 +240,17 @@ export function createSnapshotController(
     const path = snapshot.status?.path;
     if (state !== 'COMPLETED' || !path) return;
     const ref = await readReference(ctx.client, snapshot, ctx.config, ctx.signal);
-    if (!ref.cluster || ref.cluster.status?.jobManagerDeploymentStatus !== 'READY') {
+    if (!ref.cluster) {
+      // Nothing can reach the data any more; keeping the resource would only block its deletion.
+      await ctx.recordEvent({
+        type: 'Warning',
+        reason: 'CleanupFailed',
+        component: 'Snapshot',
+        message: `Savepoint ${path} was not disposed: ${ref.target.kind === 'missing' ? ref.target.message : 'the cluster of the referenced job was not found'}`,
+      });
+      return;
+    }
+    if (ref.cluster.status?.jobManagerDeploymentStatus !== 'READY') {
       await ctx.recordEvent({
         type: 'Warning',
         reason: 'CleanupFailed',
