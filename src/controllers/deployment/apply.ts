@@ -27,6 +27,11 @@ export interface ApplyDeps {
   /** REST base URL of the cluster; undefined when it cannot be reached. */
   restUrl: () => Promise<string | undefined>;
   restTimeoutMs: number;
+  /**
+   * Where savepoints go: the resource's configured savepoint folder. Given to Flink with each
+   * trigger, so a spec change that adds the folder applies to the savepoint of that very upgrade.
+   */
+  savepointDirectory?: string;
   /** Persists a status change (conflict-safe); used to record trigger ids right away. */
   updateStatus: (change: (status: FlinkDeploymentStatus) => FlinkDeploymentStatus) => Promise<void>;
   signal?: AbortSignal;
@@ -105,7 +110,10 @@ export async function applyAction(
     }
     case 'triggerSavepoint': {
       const rest = await restClient(deps);
-      const triggerId = await rest.triggerSavepoint(action.jobId, { formatType: action.formatType });
+      const triggerId = await rest.triggerSavepoint(action.jobId, {
+        formatType: action.formatType,
+        ...(deps.savepointDirectory ? { targetDirectory: deps.savepointDirectory } : {}),
+      });
       await recordTrigger(deps, 'savepoint', triggerId);
       return;
     }

@@ -20,11 +20,11 @@ import {
 import { WellKnown, type KubeObject, type ResourceType } from '../../runtime/kube/types.ts';
 import { parseReconciledSpec } from '../common/reconciled-spec.ts';
 import { isScheduleTemplate } from '../schedule/effective.ts';
-import { JobOptions, resourceConfig } from '../sessionjob/options.ts';
+import { JobOptions, resourceConfig, savepointDirectory } from '../sessionjob/options.ts';
 import { applyAction } from './apply.ts';
 import { observeDeployment } from './observe.ts';
 import { deploymentPolicy } from './options.ts';
-import { planCleanup, planDeployment, type PlannedEvent } from './plan.ts';
+import { planCleanup, planDeployment, type ClusterAction, type PlannedEvent } from './plan.ts';
 
 export const DEPLOYMENT_FINALIZER = 'flinkdeployments.flink.apache.org/finalizer';
 
@@ -123,16 +123,7 @@ async function reconcileDeployment(obj: Resource, ctx: Ctx, deps: DeploymentCont
   }
   await writeStatus(ctx, obj, plan.status);
   await recordEvents(ctx, plan.events);
-  for (const action of plan.actions) {
-    await applyAction(resource, action, {
-      client: ctx.client,
-      operatorConfig: Object.fromEntries(ctx.config.entries()),
-      restUrl: () => deps.restUrl(ctx.client, resource, config),
-      restTimeoutMs: config.get(JobOptions.clientTimeout),
-      updateStatus: (change) => ctx.updateStatus((status) => change(status ?? {})).then(() => undefined),
-      signal: ctx.signal,
-    });
-  }
+  await applyActions(ctx, resource, plan.actions, config, deps);
   if (plan.after) await ctx.updateStatus(() => plan.after!);
   ctx.setLifecycleState((plan.after ?? plan.status).lifecycleState ?? 'CREATED');
   return Action.requeueAfter(Math.max(0, plan.requeueAfterMs));
@@ -161,19 +152,62 @@ async function cleanupDeployment(
   });
   await writeStatus(ctx, obj, plan.status);
   await recordEvents(ctx, plan.events);
-  for (const action of plan.actions) {
-    await applyAction(obj, action, {
-      client: ctx.client,
-      operatorConfig: Object.fromEntries(ctx.config.entries()),
-      restUrl: () => deps.restUrl(ctx.client, obj, config),
-      restTimeoutMs: config.get(JobOptions.clientTimeout),
-      updateStatus: (change) => ctx.updateStatus((status) => change(status ?? {})).then(() => undefined),
-      signal: ctx.signal,
-    });
-  }
+  await applyActions(ctx, obj, plan.actions, config, deps);
   ctx.setLifecycleState(plan.status.lifecycleState ?? 'DELETING');
   if (plan.done) return;
   return Action.requeueAfter(plan.requeueAfterMs);
+}
+
+/** Reasons of the Warning recorded when an action fails, as the compatible operator names them. */
+const FAILURE_REASONS: Record<ClusterAction['type'], string> = {
+  deploy: 'DeploymentFailed',
+  deleteCluster: 'CleanupFailed',
+  stopWithSavepoint: 'SavepointError',
+  triggerSavepoint: 'SavepointError',
+  triggerCheckpoint: 'CheckpointError',
+  scaleTaskManagers: 'ScalingFailed',
+  disposeSavepoint: 'SavepointError',
+};
+
+/**
+ * Runs the plan's actions in order. A failure is shown where users look (status.error and a
+ * Warning Event) and then rethrown, so the runtime retries with back-off instead of looping.
+ */
+async function applyActions(
+  ctx: Ctx,
+  resource: Resource,
+  actions: ClusterAction[],
+  config: OperatorConfig,
+  deps: DeploymentControllerDeps,
+): Promise<void> {
+  const savepointDir = savepointDirectory(config);
+  for (const action of actions) {
+    try {
+      await applyAction(resource, action, {
+        client: ctx.client,
+        operatorConfig: Object.fromEntries(ctx.config.entries()),
+        restUrl: () => deps.restUrl(ctx.client, resource, config),
+        restTimeoutMs: config.get(JobOptions.clientTimeout),
+        ...(savepointDir ? { savepointDirectory: savepointDir } : {}),
+        updateStatus: (change) => ctx.updateStatus((status) => change(status ?? {})).then(() => undefined),
+        signal: ctx.signal,
+      });
+    } catch (err) {
+      if (ctx.signal.aborted) throw err;
+      const message = `${action.type} failed: ${(err as Error).message ?? String(err)}`;
+      await ctx.recordEvent({
+        type: 'Warning',
+        reason: FAILURE_REASONS[action.type],
+        message,
+        component: 'Operator',
+      });
+      await ctx.updateStatus<NonNullable<FlinkDeployment['status']>>((status) => ({
+        ...status,
+        error: message,
+      }));
+      throw err;
+    }
+  }
 }
 
 function jobManagerDeployment(ctx: Ctx, obj: Resource) {

@@ -22,7 +22,11 @@ import {
   type ReconcileContext,
   type ResourceType,
 } from '../../runtime/index.ts';
-import { createSnapshotResource, snapshotResourcesEnabled } from '../snapshot/resources.ts';
+import {
+  applySnapshotHistoryLimits,
+  createSnapshotResource,
+  snapshotResourcesEnabled,
+} from '../snapshot/resources.ts';
 import { JobOptions, resourceConfig } from './options.ts';
 import { applyObservation, plan, planCleanup, type JobObservation, type Step } from './plan.ts';
 import { readDeployment, restClientFor, sessionState, type SessionState } from './session.ts';
@@ -398,6 +402,7 @@ export function createSessionJobController(
     }
   }
 
+  /** Records a savepoint taken for an upgrade as a FlinkStateSnapshot and trims the history; never fails the upgrade. */
   async function recordUpgradeSnapshot(
     ctx: Ctx,
     owner: FlinkSessionJob,
@@ -405,14 +410,17 @@ export function createSessionJobController(
     path: string,
   ) {
     if (!snapshotResourcesEnabled(config)) return;
-    await createSnapshotResource(ctx.client, config, {
-      owner,
-      type: 'savepoint',
-      triggerType: 'UPGRADE',
-      completedPath: path,
-    }).catch((err: unknown) =>
-      ctx.log.warn({ err, path }, 'cannot record the upgrade savepoint as a FlinkStateSnapshot'),
-    );
+    try {
+      await createSnapshotResource(ctx.client, config, {
+        owner,
+        type: 'savepoint',
+        triggerType: 'UPGRADE',
+        completedPath: path,
+      });
+      await applySnapshotHistoryLimits(ctx.client, config, owner);
+    } catch (err) {
+      ctx.log.warn({ err, path }, 'cannot record the upgrade savepoint as a FlinkStateSnapshot');
+    }
   }
 
   async function cleanup(raw: FlinkSessionJob, ctx: Ctx): Promise<Action | void> {

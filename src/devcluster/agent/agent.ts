@@ -135,8 +135,13 @@ export class NodeAgent {
     });
     await this.informer.start();
     this.timers.push(setInterval(() => this.requestSync(), this.opts.syncIntervalMs ?? 2000));
-    this.timers.push(setInterval(() => void this.renewLease().catch(() => undefined), 10_000));
-    this.timers.push(setInterval(() => void this.registerNode().catch(() => undefined), 60_000));
+    const report = (what: string) => (err: unknown) => this.log(`${what} failed: ${String(err)}`);
+    this.timers.push(
+      setInterval(() => void this.renewLease().catch(report('renewing the node lease')), 10_000),
+    );
+    this.timers.push(
+      setInterval(() => void this.registerNode().catch(report('updating the node status')), 60_000),
+    );
     this.requestSync();
   }
 
@@ -490,20 +495,25 @@ export class NodeAgent {
     );
   }
 
+  /** The node's heartbeat: without it the node lifecycle controller marks the node's pods not ready. */
   private async renewLease(): Promise<void> {
-    const body: k8s.V1Lease = {
-      metadata: { name: this.opts.nodeName, namespace: 'kube-node-lease' },
-      spec: {
-        holderIdentity: this.opts.nodeName,
-        leaseDurationSeconds: 40,
-        renewTime: new k8s.V1MicroTime(),
-      },
+    const spec = {
+      holderIdentity: this.opts.nodeName,
+      leaseDurationSeconds: 40,
+      // MicroTime wants exactly six fractional digits.
+      renewTime: new Date().toISOString().replace(/Z$/, '000Z') as unknown as k8s.V1MicroTime,
     };
     await this.coordination
-      .replaceNamespacedLease({ name: this.opts.nodeName, namespace: 'kube-node-lease', body })
+      .patchNamespacedLease(
+        { name: this.opts.nodeName, namespace: 'kube-node-lease', body: { spec } },
+        k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+      )
       .catch(async (err: unknown) => {
         if ((err as { code?: number }).code !== 404) throw err;
-        await this.coordination.createNamespacedLease({ namespace: 'kube-node-lease', body });
+        await this.coordination.createNamespacedLease({
+          namespace: 'kube-node-lease',
+          body: { metadata: { name: this.opts.nodeName, namespace: 'kube-node-lease' }, spec },
+        });
       });
   }
 }
