@@ -25,11 +25,12 @@ export interface LocalOptions {
 
 const say = (line: string) => console.log(line);
 
-export async function localUp(opts: LocalOptions): Promise<void> {
+export async function localUp(opts: LocalOptions, { quiet = false } = {}): Promise<void> {
   const status = await controlPlaneStatus(opts.dir);
-  if (status.state && status.components.every((c) => c.running) && status.apiserverReady) {
+  const core = status.components.filter((c) => c.name !== 'operator');
+  if (status.state && core.every((c) => c.running) && status.apiserverReady) {
     say(`the local cluster is already running at ${status.state.server}`);
-    printUsage(status.state.kubeconfig);
+    if (!quiet) printUsage(status.state.kubeconfig);
     return;
   }
   if (status.state) await stopControlPlane(opts.dir);
@@ -40,7 +41,7 @@ export async function localUp(opts: LocalOptions): Promise<void> {
     log: say,
   });
   say(`local cluster up in ${((Date.now() - started) / 1000).toFixed(1)}s at ${state.server}`);
-  printUsage(state.kubeconfig);
+  if (!quiet) printUsage(state.kubeconfig);
 }
 
 function printUsage(kubeconfig: string): void {

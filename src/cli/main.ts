@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { DevClusterError } from '../devcluster/errors.ts';
+import { embedded } from './embedded.ts';
 import { runOperator } from './run.ts';
 import {
   DEFAULT_LOCAL_PORTS,
@@ -16,8 +17,8 @@ const USAGE = `Usage: flink-operator <command>
 Commands:
   run [--config FILE] [--kubeconfig FILE]
                                         run the operator (config: FILE, else $FLINK_CONF_DIR/config.yaml)
-  embedded                             the embedded default: start the local cluster and
-                                        everything the project runs on it
+  embedded                             the embedded default: local cluster, operator and an
+                                        example job running on real Flink
   local up [--dir DIR] [--port PORT]   start the local control plane (etcd, kube-apiserver,
                                         kube-controller-manager) on loopback, building it once
   local down [--dir DIR]               stop exactly the processes \`local up\` started
@@ -52,8 +53,7 @@ async function main(argv: string[]): Promise<number> {
     });
   }
   if (command === 'embedded') {
-    await localUp({ dir: values.dir ?? defaultLocalDir(), apiserverPort: DEFAULT_LOCAL_PORTS.apiserver });
-    return 0;
+    return embedded({ dir: values.dir ?? defaultLocalDir(), apiserverPort: DEFAULT_LOCAL_PORTS.apiserver });
   }
   if (command === 'local') {
     const opts = {

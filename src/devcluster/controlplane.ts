@@ -159,6 +159,14 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   }
 }
 
+/** Records one more process of the local cluster (the operator), so `stopControlPlane` ends it too. */
+export async function recordProcess(dir: string, proc: ManagedProcess): Promise<void> {
+  const state = await readState(path.resolve(dir));
+  if (!state) throw new DevClusterError('recording a process', `no local cluster runs from ${dir}`);
+  state.processes.push(proc);
+  await fsp.writeFile(stateFile(state.dir), JSON.stringify(state, null, 2));
+}
+
 /** Stops exactly the processes recorded in `dir`'s state file, newest first. */
 export async function stopControlPlane(dir: string): Promise<ManagedProcess[]> {
   const state = await readState(path.resolve(dir));
