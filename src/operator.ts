@@ -6,12 +6,14 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { deploymentController } from './controllers/deployment/controller.ts';
 import { createScheduleController } from './controllers/schedule/index.ts';
 import { DEFAULT_REST_PORT, RestAddressUnavailable, restAddressResolver } from './flink/rest/address.ts';
-import { Manager, type ConfigSource, type Logger } from './runtime/index.ts';
+import { Manager, type ConfigSource, type Logger, type OperatorConfig } from './runtime/index.ts';
 
 export interface OperatorOptions {
   /** A kubeconfig file; otherwise in-cluster config or the default kubeconfig, as kubectl does. */
   kubeconfig?: string;
   configSource?: ConfigSource;
+  /** A fixed configuration instead of a config file (tests, embedded mode). */
+  config?: OperatorConfig;
   log?: Logger;
   healthPort?: number;
   metricsPort?: number;
@@ -24,6 +26,7 @@ export function createOperator(options: OperatorOptions = {}): Manager {
   const manager = new Manager({
     kubeConfig,
     ...(options.configSource ? { configSource: options.configSource } : {}),
+    ...(options.config ? { config: options.config } : {}),
     ...(options.log ? { log: options.log } : {}),
     ...(options.healthPort !== undefined ? { healthPort: options.healthPort } : {}),
     ...(options.metricsPort !== undefined ? { metricsPort: options.metricsPort } : {}),
