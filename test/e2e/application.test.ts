@@ -1,0 +1,116 @@
+/**
+ * An application cluster on real Flink through its whole life: deploy, savepoint upgrade that
+ * changes parallelism, suspend, resume, delete. Each step is checked on the Flink side too.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import {
+  createDeployment,
+  deleteDeployment,
+  e2eEnv,
+  eventReasons,
+  flinkRest,
+  leftovers,
+  patchSpec,
+  runningAndStable,
+  streamingDeployment,
+  waitFor,
+  type E2eEnv,
+} from './support.ts';
+import { eventually } from '../support/cluster.ts';
+
+const NAME = 'lifecycle';
+let env: E2eEnv;
+const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-app-'));
+
+before(async () => {
+  env = await e2eEnv('e2e-app');
+});
+after(async () => {
+  await env.close();
+  fs.rmSync(stateDir, { recursive: true, force: true });
+});
+
+/** The highest parallelism of the job's vertices (its source runs with parallelism 1). */
+async function jobParallelism(jobId: string): Promise<number> {
+  const rest = await flinkRest(env, NAME);
+  const details = await rest.jobDetails(jobId);
+  return Math.max(...details.vertices.map((v) => v.parallelism));
+}
+
+test('deploy: the job runs on Flink with the requested parallelism', async () => {
+  await createDeployment(env, streamingDeployment(NAME, stateDir));
+  const d = await waitFor(env, NAME, 'RUNNING and STABLE', runningAndStable);
+  const rest = await flinkRest(env, NAME);
+  const jobs = await rest.jobs();
+  assert.deepEqual(
+    jobs.map((j) => [j.jid, j.state]),
+    [[d.status!.jobStatus!.jobId, 'RUNNING']],
+  );
+  assert.equal(await jobParallelism(d.status!.jobStatus!.jobId!), 2);
+  assert.deepEqual(
+    (await eventReasons(env, NAME)).filter((r) => r === 'Submit'),
+    ['Submit'],
+  );
+});
+
+test('savepoint upgrade: parallelism changes and the new job restores the upgrade savepoint', async () => {
+  const before = await waitFor(env, NAME, 'RUNNING', runningAndStable);
+  // Let a checkpoint or two complete so there is state worth keeping.
+  await new Promise((r) => setTimeout(r, 4000));
+  await patchSpec(env, NAME, { job: { parallelism: 1 } });
+  const d = await waitFor(
+    env,
+    NAME,
+    'upgraded and RUNNING',
+    (x) => runningAndStable(x) && x.status!.jobStatus!.jobId !== before.status!.jobStatus!.jobId,
+  );
+  const savepoint = d.status!.jobStatus!.upgradeSavepointPath!;
+  assert.match(savepoint, /savepoints\/savepoint-/);
+  assert.equal(d.status!.jobStatus!.savepointInfo!.lastSavepoint!.triggerType, 'UPGRADE');
+  const rest = await flinkRest(env, NAME);
+  const stats = await rest.checkpointStatistics(d.status!.jobStatus!.jobId!);
+  assert.equal(stats.latest.restored?.is_savepoint, true);
+  assert.equal(stats.latest.restored?.external_path, savepoint);
+  assert.equal(await jobParallelism(d.status!.jobStatus!.jobId!), 1);
+  const reasons = await eventReasons(env, NAME);
+  for (const reason of ['SpecChanged', 'Suspended', 'JobStatusChanged'])
+    assert.ok(reasons.includes(reason), reason);
+});
+
+test('suspend takes a savepoint and removes the cluster; resume restores it', async () => {
+  await patchSpec(env, NAME, { job: { state: 'suspended' } });
+  const suspended = await waitFor(env, NAME, 'SUSPENDED', (x) => x.status?.lifecycleState === 'SUSPENDED');
+  const savepoint = suspended.status!.jobStatus!.upgradeSavepointPath!;
+  assert.ok(fs.existsSync(new URL(savepoint.replace(/^file:/, 'file://')).pathname), `${savepoint} exists`);
+  await eventually(async () => ((await leftovers(env, NAME)).length === 0 ? true : undefined), {
+    what: 'the suspended cluster to be gone',
+    timeoutMs: 60_000,
+  });
+
+  await patchSpec(env, NAME, { job: { state: 'running' } });
+  const resumed = await waitFor(env, NAME, 'RUNNING again', runningAndStable);
+  const rest = await flinkRest(env, NAME);
+  const stats = await rest.checkpointStatistics(resumed.status!.jobStatus!.jobId!);
+  assert.equal(stats.latest.restored?.external_path, savepoint);
+});
+
+test('delete leaves nothing behind', async () => {
+  await deleteDeployment(env, NAME);
+  await eventually(
+    async () => {
+      const list = (await env.custom.listNamespacedCustomObject({
+        group: 'flink.apache.org',
+        version: 'v1beta1',
+        namespace: env.namespace,
+        plural: 'flinkdeployments',
+      })) as { items: unknown[] };
+      const left = await leftovers(env, NAME);
+      return list.items.length === 0 && left.length === 0 ? true : undefined;
+    },
+    { what: 'the deployment and all its objects to be gone', timeoutMs: 90_000 },
+  );
+});

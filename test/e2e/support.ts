@@ -1,0 +1,206 @@
+/**
+ * End-to-end helpers: an operator in this process watching one namespace of the test cluster, and
+ * checks of the Flink side through the JobManager REST API of a deployment's pod.
+ */
+import * as k8s from '@kubernetes/client-node';
+import { installCrds, type FlinkDeployment } from '../../src/api/index.ts';
+import { ensureFlinkServiceAccount } from '../../src/devcluster/flink-rbac.ts';
+import { FlinkRestClient } from '../../src/flink/rest/client.ts';
+import { createOperator } from '../../src/operator.ts';
+import { OperatorConfig, createLogger, type Manager } from '../../src/runtime/index.ts';
+import { createTestNamespace, eventually, testKubeConfig } from '../support/cluster.ts';
+
+export const GROUP = 'flink.apache.org';
+export const VERSION = 'v1beta1';
+
+export interface E2eEnv {
+  kc: k8s.KubeConfig;
+  namespace: string;
+  custom: k8s.CustomObjectsApi;
+  core: k8s.CoreV1Api;
+  apps: k8s.AppsV1Api;
+  operator: Manager;
+  startOperator(): Promise<void>;
+  stopOperator(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function e2eEnv(prefix: string): Promise<E2eEnv> {
+  const kc = testKubeConfig();
+  await installCrds(kc);
+  const ns = await createTestNamespace(kc, prefix);
+  await ensureFlinkServiceAccount(kc, ns.name);
+  const makeOperator = () =>
+    createOperator({
+      kubeconfig: process.env.FLINK_OPERATOR_TEST_KUBECONFIG!,
+      config: new OperatorConfig({
+        'kubernetes.operator.watched.namespaces': ns.name,
+        'kubernetes.operator.rest.address-resolution': 'pod-ip',
+        'kubernetes.operator.reconcile.interval': '10 s',
+        'kubernetes.operator.observer.progress-check.interval': '1 s',
+      }),
+      log: createLogger({ level: process.env.LOG_LEVEL ?? 'warn' }),
+      healthPort: 0,
+    });
+  const env: E2eEnv = {
+    kc,
+    namespace: ns.name,
+    custom: kc.makeApiClient(k8s.CustomObjectsApi),
+    core: kc.makeApiClient(k8s.CoreV1Api),
+    apps: kc.makeApiClient(k8s.AppsV1Api),
+    operator: makeOperator(),
+    async startOperator() {
+      env.operator = makeOperator();
+      await env.operator.start();
+    },
+    async stopOperator() {
+      await env.operator.stop();
+    },
+    async close() {
+      await env.operator.stop();
+      await ns.remove();
+    },
+  };
+  await env.operator.start();
+  return env;
+}
+
+export async function readDeployment(env: E2eEnv, name: string): Promise<FlinkDeployment> {
+  return (await env.custom.getNamespacedCustomObject({
+    group: GROUP,
+    version: VERSION,
+    namespace: env.namespace,
+    plural: 'flinkdeployments',
+    name,
+  })) as FlinkDeployment;
+}
+
+export async function createDeployment(env: E2eEnv, body: FlinkDeployment): Promise<void> {
+  await env.custom.createNamespacedCustomObject({
+    group: GROUP,
+    version: VERSION,
+    namespace: env.namespace,
+    plural: 'flinkdeployments',
+    body,
+  });
+}
+
+export async function patchSpec(env: E2eEnv, name: string, spec: Record<string, unknown>): Promise<void> {
+  await env.custom.patchNamespacedCustomObject(
+    {
+      group: GROUP,
+      version: VERSION,
+      namespace: env.namespace,
+      plural: 'flinkdeployments',
+      name,
+      body: { spec },
+    },
+    k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+  );
+}
+
+export async function deleteDeployment(env: E2eEnv, name: string): Promise<void> {
+  await env.custom.deleteNamespacedCustomObject({
+    group: GROUP,
+    version: VERSION,
+    namespace: env.namespace,
+    plural: 'flinkdeployments',
+    name,
+  });
+}
+
+/** Waits until the deployment's status satisfies `check`; returns that deployment. */
+export async function waitFor(
+  env: E2eEnv,
+  name: string,
+  what: string,
+  check: (d: FlinkDeployment) => boolean,
+  timeoutMs = 180_000,
+): Promise<FlinkDeployment> {
+  return eventually(
+    async () => {
+      const d = await readDeployment(env, name);
+      return check(d) ? d : undefined;
+    },
+    { what: `${name}: ${what}`, timeoutMs, intervalMs: 500 },
+  );
+}
+
+export const runningAndStable = (d: FlinkDeployment) =>
+  d.status?.jobStatus?.state === 'RUNNING' && d.status.lifecycleState === 'STABLE';
+
+/** The REST client of the deployment's current JobManager pod. */
+export async function flinkRest(env: E2eEnv, name: string): Promise<FlinkRestClient> {
+  const ip = await eventually(
+    async () => {
+      const pods = await env.core.listNamespacedPod({
+        namespace: env.namespace,
+        labelSelector: `app=${name},component=jobmanager`,
+      });
+      const ready = pods.items.find(
+        (p) =>
+          !p.metadata?.deletionTimestamp &&
+          p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+      );
+      return ready?.status?.podIP;
+    },
+    { what: `a ready JobManager pod of ${name}` },
+  );
+  return new FlinkRestClient({ baseUrl: `http://${ip}:8081` });
+}
+
+/** Objects of a cluster left in the namespace (by the label every cluster object carries). */
+export async function leftovers(env: E2eEnv, name: string): Promise<string[]> {
+  const selector = `app=${name}`;
+  const [deployments, pods, services, configMaps] = await Promise.all([
+    env.apps.listNamespacedDeployment({ namespace: env.namespace, labelSelector: selector }),
+    env.core.listNamespacedPod({ namespace: env.namespace, labelSelector: selector }),
+    env.core.listNamespacedService({ namespace: env.namespace }),
+    env.core.listNamespacedConfigMap({ namespace: env.namespace, labelSelector: selector }),
+  ]);
+  return [
+    ...deployments.items.map((d) => `deployment/${d.metadata?.name}`),
+    ...pods.items.map((p) => `pod/${p.metadata?.name}`),
+    ...services.items
+      .filter((s) => s.metadata?.name === name || s.metadata?.name === `${name}-rest`)
+      .map((s) => `service/${s.metadata?.name}`),
+    ...configMaps.items.map((c) => `configmap/${c.metadata?.name}`),
+  ];
+}
+
+export async function eventReasons(env: E2eEnv, name: string): Promise<string[]> {
+  const list = await env.core.listNamespacedEvent({ namespace: env.namespace });
+  return list.items.filter((e) => e.involvedObject.name === name).map((e) => e.reason ?? '');
+}
+
+/** A FlinkDeployment running the stateful TopSpeedWindowing example, savepoints under `dir`. */
+export function streamingDeployment(
+  name: string,
+  dir: string,
+  job: Record<string, unknown> = {},
+): FlinkDeployment {
+  return {
+    apiVersion: `${GROUP}/${VERSION}`,
+    kind: 'FlinkDeployment',
+    metadata: { name },
+    spec: {
+      image: 'flink:2.2',
+      flinkVersion: 'v2_2',
+      serviceAccount: 'flink',
+      flinkConfiguration: {
+        'taskmanager.numberOfTaskSlots': '2',
+        'execution.checkpointing.interval': '2 s',
+        'execution.checkpointing.dir': `file://${dir}/checkpoints`,
+        'execution.checkpointing.savepoint-dir': `file://${dir}/savepoints`,
+      },
+      jobManager: { resource: { memory: '1024m', cpu: 0.5 } },
+      taskManager: { resource: { memory: '1280m', cpu: 0.5 } },
+      job: {
+        jarURI: 'local:///opt/flink/examples/streaming/TopSpeedWindowing.jar',
+        parallelism: 2,
+        upgradeMode: 'savepoint',
+        ...job,
+      },
+    },
+  } as FlinkDeployment;
+}
