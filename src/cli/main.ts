@@ -15,8 +15,9 @@ import {
 const USAGE = `Usage: flink-operator <command>
 
 Commands:
-  run [--config FILE] [--kubeconfig FILE]
-                                        run the operator (config: FILE, else $FLINK_CONF_DIR/config.yaml)
+  run [--config FILE] [--kubeconfig FILE] [--webhook]
+                                        run the operator (config: FILE, else $FLINK_CONF_DIR/config.yaml);
+                                        --webhook also serves the admission webhook
   embedded                             the embedded default: local cluster, operator and an
                                         example job running on real Flink
   local up [--dir DIR] [--port PORT]   start the local control plane (etcd, kube-apiserver,
@@ -38,6 +39,7 @@ async function main(argv: string[]): Promise<number> {
       print: { type: 'boolean', default: false },
       config: { type: 'string' },
       kubeconfig: { type: 'string' },
+      webhook: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -50,6 +52,7 @@ async function main(argv: string[]): Promise<number> {
     return runOperator({
       ...(values.config ? { config: values.config } : {}),
       ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}),
+      webhook: values.webhook ?? false,
     });
   }
   if (command === 'embedded') {

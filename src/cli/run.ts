@@ -1,8 +1,13 @@
+import { KubeConfig } from '@kubernetes/client-node';
 import { createOperator } from '../operator.ts';
+import { KubeClient } from '../runtime/index.ts';
+import { startWebhook, WebhookOptions, type RunningWebhook } from '../webhook/index.ts';
 
 export interface RunOptions {
   config?: string;
   kubeconfig?: string;
+  /** Serve the admission webhook too (as `kubernetes.operator.webhook.enabled: true` does). */
+  webhook?: boolean;
 }
 
 /** `flink-operator run`: the operator in the foreground until SIGTERM or SIGINT. */
@@ -13,11 +18,27 @@ export async function runOperator(opts: RunOptions): Promise<number> {
   });
   manager.installSignalHandlers();
   await manager.start();
+  let webhook: RunningWebhook | undefined;
   try {
+    if (opts.webhook || manager.config.get(WebhookOptions.enabled)) {
+      const kubeConfig = new KubeConfig();
+      if (opts.kubeconfig) kubeConfig.loadFromFile(opts.kubeconfig);
+      else kubeConfig.loadFromDefault();
+      const client = new KubeClient(kubeConfig);
+      webhook = await startWebhook({
+        client,
+        config: () => manager.config,
+        namespace: process.env.OPERATOR_NAMESPACE ?? client.defaultNamespace ?? 'default',
+        log: manager.log.child({ component: 'webhook' }),
+      });
+    }
     await manager.done;
     return 0;
   } catch (err) {
     manager.log.fatal({ err }, 'operator stopped on a fatal error');
+    await manager.stop();
     return 1;
+  } finally {
+    await webhook?.stop();
   }
 }

@@ -1,0 +1,197 @@
+/**
+ * The admission webhook against the real API server: the API server calls it over TLS on
+ * loopback (the test's webhook configurations use a URL; the chart uses a Service), trusting the
+ * CA the webhook generated and published as caBundle. Invalid resources are rejected with the
+ * validator's message; valid ones are stored with their defaults; a renewed certificate keeps
+ * working.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { promisify } from 'node:util';
+import YAML from 'yaml';
+import { installCrds, type FlinkDeployment } from '../../../src/api/index.ts';
+import { binaryPath } from '../../../src/devcluster/versions.ts';
+import { createLogger, KubeClient, OperatorConfig } from '../../../src/runtime/index.ts';
+import {
+  MUTATING_WEBHOOK_CONFIGURATIONS,
+  VALIDATING_WEBHOOK_CONFIGURATIONS,
+} from '../../../src/webhook/ca-bundle.ts';
+import { startWebhook, type RunningWebhook } from '../../../src/webhook/index.ts';
+import { createTestNamespace, eventually, testKubeConfig } from '../../support/cluster.ts';
+
+const run = promisify(execFile);
+const kc = testKubeConfig();
+const client = new KubeClient(kc);
+let ns: Awaited<ReturnType<typeof createTestNamespace>>;
+let webhook: RunningWebhook;
+let configName: string;
+let workDir: string;
+let config: OperatorConfig;
+
+async function kubectl(...args: string[]): Promise<{ ok: boolean; out: string }> {
+  try {
+    const { stdout } = await run(binaryPath('kubectl'), [
+      '--kubeconfig',
+      process.env.FLINK_OPERATOR_TEST_KUBECONFIG!,
+      ...args,
+    ]);
+    return { ok: true, out: stdout };
+  } catch (err) {
+    const e = err as { stdout?: string; stderr?: string };
+    return { ok: false, out: `${e.stdout ?? ''}${e.stderr ?? ''}` };
+  }
+}
+
+function deployment(name: string, flinkConfiguration: Record<string, string> = {}): FlinkDeployment {
+  return {
+    apiVersion: 'flink.apache.org/v1beta1',
+    kind: 'FlinkDeployment',
+    metadata: { name, namespace: ns.name },
+    spec: {
+      image: 'flink:1.20',
+      flinkVersion: 'v1_20',
+      serviceAccount: 'flink',
+      flinkConfiguration: { 'taskmanager.numberOfTaskSlots': '2', ...flinkConfiguration },
+      jobManager: { resource: { memory: '1024m', cpu: 0.5 } },
+      taskManager: { resource: { memory: '1024m', cpu: 0.5 } },
+      job: { jarURI: 'local:///opt/flink/examples/streaming/StateMachineExample.jar', parallelism: 1 },
+    },
+  };
+}
+
+async function apply(obj: FlinkDeployment): Promise<{ ok: boolean; out: string }> {
+  const file = path.join(workDir, `${obj.metadata.name}.yaml`);
+  fs.writeFileSync(file, YAML.stringify(obj));
+  return kubectl('apply', '-f', file);
+}
+
+before(async () => {
+  await installCrds(kc);
+  ns = await createTestNamespace(kc, 'webhook');
+  workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'webhook-test-'));
+  configName = `flink-operator-${ns.name}`;
+  config = new OperatorConfig({
+    'kubernetes.operator.webhook.bind-address': '127.0.0.1',
+    'kubernetes.operator.webhook.validating-configuration': configName,
+    'kubernetes.operator.webhook.mutating-configuration': configName,
+  });
+  webhook = await startWebhook({
+    client,
+    config: () => config,
+    namespace: ns.name,
+    log: createLogger({ level: 'warn' }),
+    port: 0,
+  });
+  // Only this test's namespace goes through the webhook: other tests share the API server.
+  const common = (path: string, name: string) => ({
+    name,
+    admissionReviewVersions: ['v1'],
+    sideEffects: 'None',
+    failurePolicy: 'Fail',
+    timeoutSeconds: 10,
+    clientConfig: { url: `https://127.0.0.1:${webhook.port}${path}` },
+    namespaceSelector: {
+      matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: [ns.name] }],
+    },
+    rules: [
+      {
+        apiGroups: ['flink.apache.org'],
+        apiVersions: ['*'],
+        operations: ['CREATE', 'UPDATE'],
+        resources: ['flinkdeployments', 'flinksessionjobs', 'flinkstatesnapshots'],
+        scope: 'Namespaced',
+      },
+    ],
+  });
+  await client.create(VALIDATING_WEBHOOK_CONFIGURATIONS, {
+    metadata: { name: configName },
+    webhooks: [common('/validate', 'validationwebhook.flink.apache.org')],
+  } as never);
+  await client.create(MUTATING_WEBHOOK_CONFIGURATIONS, {
+    metadata: { name: configName },
+    webhooks: [common('/mutate', 'mutationwebhook.flink.apache.org')],
+  } as never);
+  // The configurations appeared after the webhook started: publishing the CA now fills caBundle in.
+  await webhook.refresh();
+});
+
+after(async () => {
+  await client.delete(VALIDATING_WEBHOOK_CONFIGURATIONS, undefined, configName).catch(() => undefined);
+  await client.delete(MUTATING_WEBHOOK_CONFIGURATIONS, undefined, configName).catch(() => undefined);
+  await webhook?.stop();
+  await ns?.remove();
+  if (workDir) fs.rmSync(workDir, { recursive: true, force: true });
+});
+
+test('the webhook publishes its CA as the caBundle of both configurations', async () => {
+  for (const type of [VALIDATING_WEBHOOK_CONFIGURATIONS, MUTATING_WEBHOOK_CONFIGURATIONS]) {
+    const config = await client.get<{
+      metadata: object;
+      webhooks: { clientConfig: { caBundle?: string } }[];
+    }>(type, undefined, configName);
+    const bundle = Buffer.from(config.webhooks[0]!.clientConfig.caBundle ?? '', 'base64').toString('utf8');
+    assert.equal(bundle, webhook.caBundle);
+    assert.match(bundle, /BEGIN CERTIFICATE/);
+  }
+});
+
+test('kubectl apply of an invalid FlinkDeployment is rejected with the validation message', async () => {
+  const result = await eventually(
+    async () => {
+      const r = await apply(deployment('invalid', { 'kubernetes.cluster-id': 'other' }));
+      // The API server may take a moment to see the new webhook configurations.
+      return r.ok ? (await kubectl('delete', '-n', ns.name, 'flinkdeployment', 'invalid'), undefined) : r;
+    },
+    { what: 'the webhook to reject the invalid deployment', timeoutMs: 30_000, intervalMs: 500 },
+  );
+  assert.match(result.out, /admission webhook "validationwebhook\.flink\.apache\.org" denied the request/);
+  assert.match(result.out, /Forbidden Flink config key: kubernetes\.cluster-id/);
+});
+
+test('a valid FlinkDeployment is accepted and stored with its defaults', async () => {
+  const result = await apply(deployment('valid'));
+  assert.ok(result.ok, result.out);
+  const stored = await client.get<FlinkDeployment>(
+    {
+      group: 'flink.apache.org',
+      version: 'v1beta1',
+      plural: 'flinkdeployments',
+      kind: 'FlinkDeployment',
+      namespaced: true,
+    },
+    ns.name,
+    'valid',
+  );
+  assert.equal(stored.spec.mode, 'native');
+  assert.equal(stored.spec.jobManager?.replicas, 1);
+  assert.equal(stored.spec.job?.state, 'running');
+  assert.equal(stored.spec.job?.upgradeMode, 'stateless');
+  assert.equal(stored.spec.job?.parallelism, 1);
+});
+
+test('a renewed certificate is published and served: requests keep being admitted', async () => {
+  const before = webhook.caBundle;
+  // Renewing more than a validity period ahead makes the current certificate due now.
+  config = config.with({ 'kubernetes.operator.webhook.certificate.renew-before': '400 d' });
+  await webhook.refresh();
+  config = config.with({ 'kubernetes.operator.webhook.certificate.renew-before': '30 d' });
+  assert.notEqual(webhook.caBundle, before);
+  // The previous CA stays trusted until it expires, so replicas still serving the old certificate keep working.
+  assert.ok(webhook.caBundle.includes(before.trim()));
+  const result = await eventually(
+    async () => {
+      const r = await apply(deployment('after-renewal'));
+      if (!r.ok) throw new Error(r.out);
+      return r;
+    },
+    { what: 'admission with the renewed certificate', timeoutMs: 30_000, intervalMs: 500 },
+  );
+  assert.ok(result.ok);
+  const rejected = await apply(deployment('invalid-again', { 'kubernetes.namespace': 'x' }));
+  assert.equal(rejected.ok, false);
+  assert.match(rejected.out, /Forbidden Flink config key: kubernetes\.namespace/);
+});
