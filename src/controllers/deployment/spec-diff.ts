@@ -53,7 +53,43 @@ function show(value: unknown): string {
   return value === undefined ? 'null' : JSON.stringify(value);
 }
 
-export function diffSpecs(before: FlinkDeploymentSpec, after: FlinkDeploymentSpec): SpecDiff {
+/**
+ * The spec as compared: nulls, empty lists and empty maps are the same as absent fields, and the
+ * defaults are filled in. A spec recorded by another writer (the compatible operator writes every
+ * field, with nulls, `args: []` and `jobManager.replicas: 1`) then equals the manifest it came from.
+ */
+export function normalizeSpec(spec: FlinkDeploymentSpec): FlinkDeploymentSpec {
+  const pruned = (prune(spec) ?? {}) as FlinkDeploymentSpec;
+  const normalized: FlinkDeploymentSpec = { ...pruned, mode: pruned.mode ?? 'native' };
+  normalized.jobManager = { ...pruned.jobManager, replicas: pruned.jobManager?.replicas ?? 1 };
+  if (pruned.job) {
+    normalized.job = {
+      ...pruned.job,
+      state: pruned.job.state ?? 'running',
+      upgradeMode: pruned.job.upgradeMode ?? 'stateless',
+    };
+  }
+  return normalized;
+}
+
+function prune(value: unknown): unknown {
+  if (value === null || value === undefined) return undefined;
+  if (Array.isArray(value)) {
+    const items = value.map(prune).filter((v) => v !== undefined);
+    return items.length > 0 ? items : undefined;
+  }
+  if (typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .map(([k, v]) => [k, prune(v)] as const)
+      .filter(([, v]) => v !== undefined);
+    return entries.length > 0 ? Object.fromEntries(entries) : undefined;
+  }
+  return value;
+}
+
+export function diffSpecs(recorded: FlinkDeploymentSpec, desired: FlinkDeploymentSpec): SpecDiff {
+  const before = normalizeSpec(recorded);
+  const after = normalizeSpec(desired);
   let type: DiffType = 'IGNORE';
   const changes: string[] = [];
   const record = (path: string, t: DiffType, a: unknown, b: unknown) => {
