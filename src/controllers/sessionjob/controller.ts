@@ -14,6 +14,7 @@ import {
 import { ArtifactFetchers, artifactDir, parseHeaders } from '../../flink/artifacts/fetch.ts';
 import { restAddressResolver, type RestAddressResolver } from '../../flink/rest/address.ts';
 import type { FlinkRestClient } from '../../flink/rest/client.ts';
+import type { JobExceptions } from '../../flink/rest/types.ts';
 import {
   Action,
   Controller,
@@ -250,7 +251,6 @@ export function createSessionJobController(
             spec,
             jobId,
             restorePath: step.restorePath,
-            upgradeMode: step.upgradeMode,
             artifactDir: artifactDir(
               config.get(JobOptions.artifactsBaseDir),
               namespace,
@@ -489,16 +489,20 @@ function validationProblem(raw: FlinkSessionJob, observed: Observed): string | u
     : undefined;
 }
 
+/** The first line of a failed job's root exception (Flink 2 reports it only in the history). */
+function rootCause(exceptions: JobExceptions): string | undefined {
+  const latest = exceptions.exceptionHistory?.entries?.[0];
+  const text = exceptions['root-exception'] ?? latest?.stacktrace ?? latest?.exceptionName;
+  return text?.split('\n')[0];
+}
+
 /** The job as Flink reports it; a failed job carries the first line of its root exception. */
 async function lookUpJob(rest: FlinkRestClient, jobId: string): Promise<JobObservation> {
   try {
     const details = await rest.jobDetails(jobId);
     let failure: string | undefined;
     if (details.state === 'FAILED') {
-      failure = await rest
-        .jobExceptions(jobId)
-        .then((e) => e['root-exception']?.split('\n')[0])
-        .catch(() => undefined);
+      failure = await rest.jobExceptions(jobId).then(rootCause, () => undefined);
     }
     return {
       kind: 'found',

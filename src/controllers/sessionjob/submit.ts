@@ -28,16 +28,17 @@ export const CHECKPOINT_RETENTION_KEY = 'execution.checkpointing.externalized-ch
 
 /**
  * The job's own configuration sent with the run request: its `flinkConfiguration` without
- * operator keys; a last-state job keeps its checkpoints on cancellation so an upgrade can
- * restore from them.
+ * operator keys. Checkpoints are kept on cancellation (unless the job says otherwise), as the
+ * operator's cluster defaults do, so a last-state upgrade can restore from them even when the
+ * upgrade mode was changed after the job started.
  */
-export function jobConfiguration(spec: FlinkSessionJobSpec, upgradeMode: string): Record<string, string> {
+export function jobConfiguration(spec: FlinkSessionJobSpec): Record<string, string> {
   const config = Object.fromEntries(
     Object.entries(flattenConfiguration(spec.flinkConfiguration)).filter(
       ([key]) => !NOT_SHIPPED_PREFIXES.some((p) => key.startsWith(p)),
     ),
   );
-  if (upgradeMode === 'last-state' && config[CHECKPOINT_RETENTION_KEY] === undefined) {
+  if (config[CHECKPOINT_RETENTION_KEY] === undefined) {
     config[CHECKPOINT_RETENTION_KEY] = 'RETAIN_ON_CANCELLATION';
   }
   return config;
@@ -47,7 +48,6 @@ export function runRequest(
   spec: FlinkSessionJobSpec,
   jobId: string,
   restorePath: string | undefined,
-  upgradeMode: string,
 ): JarRunRequest {
   const job = spec.job ?? {};
   const request: JarRunRequest = { jobId };
@@ -56,7 +56,7 @@ export function runRequest(
   if (job.parallelism !== undefined && job.parallelism > 0) request.parallelism = job.parallelism;
   if (restorePath) request.savepointPath = restorePath;
   if (job.allowNonRestoredState !== undefined) request.allowNonRestoredState = job.allowNonRestoredState;
-  const config = jobConfiguration(spec, upgradeMode);
+  const config = jobConfiguration(spec);
   if (Object.keys(config).length > 0) request.flinkConfiguration = config;
   return request;
 }
@@ -67,7 +67,6 @@ export interface SubmitRequest {
   spec: FlinkSessionJobSpec;
   jobId: string;
   restorePath: string | undefined;
-  upgradeMode: string;
   /** Where downloads of this job's jar go. */
   artifactDir: string;
   headers: Record<string, string>;
@@ -88,11 +87,9 @@ export async function submitJob(request: SubmitRequest): Promise<{ started: bool
   try {
     const jarId = await request.rest.uploadJar(artifact.path, { timeoutMs: request.timeoutMs });
     try {
-      await request.rest.runJar(
-        jarId,
-        runRequest(request.spec, request.jobId, request.restorePath, request.upgradeMode),
-        { timeoutMs: request.timeoutMs },
-      );
+      await request.rest.runJar(jarId, runRequest(request.spec, request.jobId, request.restorePath), {
+        timeoutMs: request.timeoutMs,
+      });
       return { started: true };
     } catch (err) {
       if (isDuplicateSubmission(err)) return { started: false };

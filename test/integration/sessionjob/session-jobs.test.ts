@@ -41,7 +41,15 @@ describe(
     const kc = testKubeConfig();
     const client = new KubeClient(kc);
     const namespaces: Record<string, { name: string; remove: () => Promise<void> }> = {};
-    const testNames = ['lifecycle', 'shared', 'snapshot', 'nojob', 'nosession'] as const;
+    const testNames = [
+      'lifecycle',
+      'laststate',
+      'retry',
+      'shared',
+      'snapshot',
+      'nojob',
+      'nosession',
+    ] as const;
     let dist: FlinkDistribution;
     let workDir: string;
     let savepointDir: string;
@@ -181,6 +189,7 @@ describe(
         async () => {
           const job = await getJob(namespace, name);
           const id = job.status?.jobStatus?.jobId;
+          if (job.status?.error) throw new Error(`status.error: ${job.status.error}`);
           if (!id || id === not || job.status?.jobStatus?.state !== 'RUNNING') return undefined;
           return (await rest.jobDetails(id)).state === 'RUNNING' ? { job, id } : undefined;
         },
@@ -286,6 +295,60 @@ describe(
         { timeoutMs: 60_000, what: 'the session job deleted' },
       );
       await flinkState(third.id, 'CANCELED');
+    });
+
+    test('a last-state upgrade cancels the job and restores its latest checkpoint', async () => {
+      const namespace = ns('laststate');
+      await sessionCluster(namespace);
+      await createJob(namespace, 'windowing', { upgradeMode: 'last-state' });
+      const first = await runningJob(namespace, 'windowing');
+      await completedCheckpoint(first.id);
+      await client.patch(FLINK_SESSION_JOBS, namespace, 'windowing', {
+        spec: { job: { parallelism: 2 } },
+      });
+      const second = await runningJob(namespace, 'windowing', first.id);
+      await flinkState(first.id, 'CANCELED');
+      const restored = await restoredFrom(second.id);
+      assert.equal(restored.external_path, second.job.status?.jobStatus?.upgradeSavepointPath);
+      assert.match(restored.external_path ?? '', /chk-\d+/);
+      await client.delete(FLINK_SESSION_JOBS, namespace, 'windowing');
+      await flinkState(second.id, 'CANCELED');
+    });
+
+    test('a submission retried after reaching the cluster reuses its job id and starts no second job', async () => {
+      const namespace = ns('retry');
+      await sessionCluster(namespace);
+      await createJob(namespace, 'retried', { state: 'suspended' });
+      const recorded = await eventually(
+        async () => {
+          const job = await getJob(namespace, 'retried');
+          return job.status?.lifecycleState === 'SUSPENDED' ? job : undefined;
+        },
+        { what: 'the suspended job recorded' },
+      );
+      // As if an earlier attempt had recorded its job id, reached the cluster and then died before recording success.
+      const jarId = await rest.uploadJar(dist.examples.topSpeedWindowing);
+      const jobId = 'c0ffee'.padEnd(32, '0');
+      await rest.runJar(jarId, { jobId });
+      await rest.deleteJar(jarId);
+      await client.patch(
+        FLINK_SESSION_JOBS,
+        namespace,
+        'retried',
+        {
+          status: {
+            reconciliationStatus: { ...recorded.status?.reconciliationStatus, state: 'UPGRADING' },
+            jobStatus: { jobId, state: 'RECONCILING' },
+          },
+        },
+        { subresource: 'status' },
+      );
+      await client.patch(FLINK_SESSION_JOBS, namespace, 'retried', { spec: { job: { state: 'running' } } });
+      const running = await runningJob(namespace, 'retried');
+      assert.equal(running.id, jobId);
+      assert.equal((await rest.jobs()).filter((j) => j.jid === jobId).length, 1);
+      await client.delete(FLINK_SESSION_JOBS, namespace, 'retried');
+      await flinkState(jobId, 'CANCELED');
     });
 
     test('two session jobs share one session cluster; a duplicate job id is refused by Flink', async () => {

@@ -45,7 +45,6 @@ describe('session job submission', () => {
       },
       'f'.repeat(32),
       'file:///sp',
-      'savepoint',
     );
     assert.deepEqual(request, {
       jobId: 'f'.repeat(32),
@@ -54,27 +53,29 @@ describe('session job submission', () => {
       parallelism: 2,
       savepointPath: 'file:///sp',
       allowNonRestoredState: true,
-      flinkConfiguration: { 'pipeline.name': 'p' },
+      flinkConfiguration: {
+        'pipeline.name': 'p',
+        'execution.checkpointing.externalized-checkpoint-retention': 'RETAIN_ON_CANCELLATION',
+      },
     });
-    assert.deepEqual(runRequest({ job: { parallelism: 0 } }, 'id', undefined, 'stateless'), { jobId: 'id' });
+    assert.deepEqual(runRequest({ job: { parallelism: 0 } }, 'id', undefined), {
+      jobId: 'id',
+      flinkConfiguration: {
+        'execution.checkpointing.externalized-checkpoint-retention': 'RETAIN_ON_CANCELLATION',
+      },
+    });
   });
 
-  test('last-state jobs keep their checkpoints on cancellation unless told otherwise', () => {
-    assert.equal(
-      jobConfiguration({}, 'last-state')['execution.checkpointing.externalized-checkpoint-retention'],
-      'RETAIN_ON_CANCELLATION',
-    );
-    assert.equal(
-      jobConfiguration(
-        {
-          flinkConfiguration: {
-            'execution.checkpointing.externalized-checkpoint-retention': 'DELETE_ON_CANCELLATION',
-          },
-        },
-        'last-state',
-      )['execution.checkpointing.externalized-checkpoint-retention'],
-      'DELETE_ON_CANCELLATION',
-    );
-    assert.deepEqual(jobConfiguration({}, 'stateless'), {});
+  test('jobs keep their checkpoints on cancellation unless told otherwise', () => {
+    const key = 'execution.checkpointing.externalized-checkpoint-retention';
+    assert.equal(jobConfiguration({ job: { upgradeMode: 'last-state' } })[key], 'RETAIN_ON_CANCELLATION');
+    const own = {
+      job: { upgradeMode: 'last-state' as const },
+      flinkConfiguration: { [key]: 'DELETE_ON_CANCELLATION' },
+    };
+    assert.equal(jobConfiguration(own)[key], 'DELETE_ON_CANCELLATION');
+    assert.deepEqual(jobConfiguration({ job: { upgradeMode: 'stateless' } }), {
+      [key]: 'RETAIN_ON_CANCELLATION',
+    });
   });
 });
