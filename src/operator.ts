@@ -17,6 +17,8 @@ export interface OperatorOptions {
   log?: Logger;
   healthPort?: number;
   metricsPort?: number;
+  /** The address the health and metrics servers bind to; all interfaces by default. */
+  host?: string;
 }
 
 export function createOperator(options: OperatorOptions = {}): Manager {
@@ -30,6 +32,7 @@ export function createOperator(options: OperatorOptions = {}): Manager {
     ...(options.log ? { log: options.log } : {}),
     ...(options.healthPort !== undefined ? { healthPort: options.healthPort } : {}),
     ...(options.metricsPort !== undefined ? { metricsPort: options.metricsPort } : {}),
+    ...(options.host ? { host: options.host } : {}),
   });
   manager.add(
     deploymentController({

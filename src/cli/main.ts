@@ -15,7 +15,7 @@ import {
 const USAGE = `Usage: flink-operator <command>
 
 Commands:
-  run [--config FILE] [--kubeconfig FILE] [--webhook]
+  run [--config FILE] [--kubeconfig FILE] [--webhook] [--bind-address IP]
                                         run the operator (config: FILE, else $FLINK_CONF_DIR/config.yaml);
                                         --webhook also serves the admission webhook
   embedded                             the embedded default: local cluster, operator and an
@@ -40,6 +40,7 @@ async function main(argv: string[]): Promise<number> {
       config: { type: 'string' },
       kubeconfig: { type: 'string' },
       webhook: { type: 'boolean', default: false },
+      'bind-address': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -53,6 +54,7 @@ async function main(argv: string[]): Promise<number> {
       ...(values.config ? { config: values.config } : {}),
       ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}),
       webhook: values.webhook ?? false,
+      ...(values['bind-address'] ? { bindAddress: values['bind-address'] } : {}),
     });
   }
   if (command === 'embedded') {

@@ -8,6 +8,8 @@ export interface RunOptions {
   kubeconfig?: string;
   /** Serve the admission webhook too (as `kubernetes.operator.webhook.enabled: true` does). */
   webhook?: boolean;
+  /** The address every server of the process binds to (health, metrics, webhook). */
+  bindAddress?: string;
 }
 
 /** `flink-operator run`: the operator in the foreground until SIGTERM or SIGINT. */
@@ -15,6 +17,7 @@ export async function runOperator(opts: RunOptions): Promise<number> {
   const manager = createOperator({
     ...(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}),
     ...(opts.config ? { configSource: { configFile: opts.config } } : {}),
+    ...(opts.bindAddress ? { host: opts.bindAddress } : {}),
   });
   manager.installSignalHandlers();
   await manager.start();
@@ -30,6 +33,7 @@ export async function runOperator(opts: RunOptions): Promise<number> {
         config: () => manager.config,
         namespace: process.env.OPERATOR_NAMESPACE ?? client.defaultNamespace ?? 'default',
         log: manager.log.child({ component: 'webhook' }),
+        ...(opts.bindAddress ? { host: opts.bindAddress } : {}),
       });
     }
     await manager.done;

@@ -25,8 +25,9 @@ export interface WebhookOptionsInput {
   /** The namespace of the certificate Secret and of the webhook Service. */
   namespace: string;
   log: Logger;
-  /** Override the configured port (0 picks a free one; tests). */
+  /** Override the configured port (0 picks a free one; tests) and bind address. */
   port?: number;
+  host?: string;
 }
 
 export interface RunningWebhook {
@@ -97,7 +98,7 @@ export async function startWebhook(opts: WebhookOptionsInput): Promise<RunningWe
     },
     tls: certs,
     port: opts.port ?? initial.get(WebhookOptions.port),
-    host: initial.get(WebhookOptions.bindAddress),
+    host: opts.host ?? initial.get(WebhookOptions.bindAddress),
     log,
   });
   await publish();
