@@ -106,9 +106,11 @@ class Planner {
   get now(): number {
     return this.input.now;
   }
+  /** The spec being deployed: the resource's, or during a rollback the last stable one. */
   get spec(): FlinkDeploymentSpec {
-    return this.input.resource.spec;
+    return this.rollbackTarget ?? this.input.resource.spec;
   }
+  rollbackTarget?: FlinkDeploymentSpec;
   get observed(): ObservedDeployment {
     return this.input.observed;
   }
@@ -272,6 +274,15 @@ function reconcile(p: Planner): void {
   const last = p.last;
   if (!last) return firstDeploy(p);
   if (p.recon.state === 'UPGRADING') return continueUpgrade(p);
+  if (p.recon.state === 'ROLLING_BACK') {
+    // A spec change by the user during a rollback wins: it becomes a normal upgrade.
+    if (p.generation !== p.status.observedGeneration) {
+      p.recon.state = 'UPGRADING';
+      return continueUpgrade(p);
+    }
+    p.rollbackTarget = parseReconciledSpec<FlinkDeploymentSpec>(p.recon.lastStableSpec)?.spec;
+    return continueUpgrade(p);
+  }
   const diff = diffSpecs(last.spec, p.spec);
   if (diff.type === 'IGNORE') {
     p.status.observedGeneration = p.generation;
@@ -294,11 +305,16 @@ function firstDeploy(p: Planner): void {
 }
 
 /** Records the target spec (job stopped) as UPGRADING: the old job is being or has been stopped. */
-function writeUpgradeMarker(p: Planner, restoreMode: UpgradeMode, firstDeployment: boolean): void {
+function writeUpgradeMarker(
+  p: Planner,
+  restoreMode: UpgradeMode,
+  firstDeployment: boolean,
+  state: 'UPGRADING' | 'ROLLING_BACK' = 'UPGRADING',
+): void {
   const spec = structuredClone(p.spec);
   if (spec.job) spec.job = { ...spec.job, state: 'suspended', upgradeMode: restoreMode };
   keepNonces(spec, p.last?.spec);
-  p.recon.state = 'UPGRADING';
+  p.recon.state = state;
   p.recon.lastReconciledSpec = serializeReconciledSpec(spec, firstDeployment);
   p.recon.reconciliationTimestamp = p.now;
   p.status.observedGeneration = p.generation;
@@ -447,7 +463,8 @@ function continueUpgrade(p: Planner): void {
     return;
   }
 
-  if (jm.exists && deployedForThisAttempt(p)) {
+  // A rollback redeploys a generation that already has a (failing) cluster: never adopt that one.
+  if (jm.exists && !p.rollbackTarget && deployedForThisAttempt(p)) {
     // The cluster was created but the DEPLOYED status was never written (for example the operator restarted).
     markDeployed(p.status, p, marker);
     return;
@@ -515,6 +532,16 @@ function deployedForThisAttempt(p: Planner): boolean {
 }
 
 function markDeployed(status: Status, p: Planner, marker: ReconciledSpec<FlinkDeploymentSpec>): void {
+  if (p.rollbackTarget) {
+    // The stable spec runs again; the spec the user asked for stays recorded, so it is not retried
+    // until the user changes it.
+    const recon = (status.reconciliationStatus ??= {});
+    recon.state = 'ROLLED_BACK';
+    recon.lastReconciledSpec = serializeReconciledSpec(p.input.resource.spec, false);
+    recon.reconciliationTimestamp = p.now;
+    status.observedGeneration = p.generation;
+    return;
+  }
   const spec = structuredClone(p.spec);
   keepNonces(spec, marker.spec);
   const recon = (status.reconciliationStatus ??= {});
@@ -600,6 +627,7 @@ function scaleInPlace(p: Planner, diff: SpecDiff): boolean {
 function otherChanges(p: Planner): void {
   const last = p.last!;
   const jm = p.observed.jobManager;
+  if (shouldRollBack(p)) return startRollback(p);
   if (!last.spec.job) {
     if (!jm.exists && p.policy.jmDeploymentRecovery) recoverDeployment(p, 'stateless');
     return;
@@ -624,6 +652,46 @@ function otherChanges(p: Planner): void {
   }
   followSnapshots(p);
   pruneSavepointHistory(p);
+}
+
+/**
+ * A deployed spec that has not become stable within the readiness timeout is replaced by the last
+ * stable one, when rollback is enabled and state can be carried over (HA metadata, or the savepoint
+ * of the upgrade when the new JobManager never became ready).
+ */
+function shouldRollBack(p: Planner): boolean {
+  const recon = p.recon;
+  if (!p.policy.rollbackEnabled || recon.state !== 'DEPLOYED') return false;
+  if (!recon.lastStableSpec || recon.lastStableSpec === recon.lastReconciledSpec) return false;
+  const last = p.last!;
+  const stable = parseReconciledSpec<FlinkDeploymentSpec>(recon.lastStableSpec)?.spec;
+  if (!stable || last.spec.job?.state === 'suspended' || stable.flinkVersion !== last.spec.flinkVersion)
+    return false;
+  if (p.now < (recon.reconciliationTimestamp ?? 0) + p.policy.readinessTimeoutMs) return false;
+  const neverReady = p.status.jobManagerDeploymentStatus !== 'READY';
+  const stateless = (last.spec.job?.upgradeMode ?? 'stateless') === 'stateless' || !last.spec.job;
+  return (
+    stateless ||
+    p.observed.haMetadataAvailable ||
+    (neverReady && Boolean(p.status.jobStatus?.upgradeSavepointPath))
+  );
+}
+
+function startRollback(p: Planner): void {
+  const last = p.last!;
+  p.event('Normal', 'Rollback', 'Rolling back failed deployment.');
+  p.rollbackTarget = parseReconciledSpec<FlinkDeploymentSpec>(p.recon.lastStableSpec)!.spec;
+  const recorded = (last.spec.job?.upgradeMode ?? 'stateless') as UpgradeMode;
+  const mode: UpgradeMode =
+    recorded === 'stateless' || !last.spec.job
+      ? 'stateless'
+      : p.observed.haMetadataAvailable
+        ? 'last-state'
+        : 'savepoint';
+  const stableSpec = p.recon.lastStableSpec;
+  writeUpgradeMarker(p, mode, false, 'ROLLING_BACK');
+  p.recon.lastStableSpec = stableSpec;
+  continueUpgrade(p);
 }
 
 function recoverDeployment(p: Planner, mode: UpgradeMode): void {

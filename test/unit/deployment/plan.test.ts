@@ -573,3 +573,68 @@ describe('snapshots', () => {
     );
   });
 });
+
+describe('rollback', () => {
+  const stable = spec({}, { upgradeMode: 'last-state' });
+  const broken = spec({ image: 'flink:broken' }, { upgradeMode: 'last-state' });
+  /** The broken spec was deployed `age` ago and never became stable. */
+  function failedUpgrade(age: number): FlinkDeploymentStatus {
+    return {
+      jobManagerDeploymentStatus: 'ERROR',
+      error: '[flink-main-container] image not found',
+      jobStatus: { jobId: OLD_JOB, state: 'RECONCILING' },
+      reconciliationStatus: {
+        state: 'DEPLOYED',
+        lastReconciledSpec: serializeReconciledSpec(broken, false),
+        lastStableSpec: serializeReconciledSpec(stable, false),
+        reconciliationTimestamp: NOW - age,
+      },
+      observedGeneration: 3,
+    };
+  }
+  const failing = observed({
+    jobManager: {
+      ...upJm(3),
+      availableReplicas: 0,
+      failure: { reason: 'ErrImagePull', message: 'image not found' },
+    },
+    rest: undefined,
+    job: undefined,
+    haMetadataAvailable: true,
+  });
+
+  test('waits for the readiness timeout, then rolls back to the last stable spec and ends ROLLED_BACK', () => {
+    const policy = { rollbackEnabled: true, readinessTimeoutMs: 60_000 };
+    const early = plan(resource(broken, failedUpgrade(30_000), 3), failing, policy);
+    assert.deepEqual(early.actions, []);
+    const p1 = plan(resource(broken, failedUpgrade(120_000), 3), failing, policy);
+    assert.ok(reasons(p1).includes('Rollback'));
+    assert.equal(p1.status.reconciliationStatus?.state, 'ROLLING_BACK');
+    assert.equal(p1.status.lifecycleState, 'ROLLING_BACK');
+    assert.deepEqual(p1.actions, [{ type: 'deleteCluster', keepHaData: true }]);
+
+    const p2 = plan(
+      resource(broken, persisted(p1), 3),
+      observed({ ...gone, haMetadataAvailable: true }),
+      policy,
+    );
+    const deploy = p2.actions[0] as Extract<ClusterAction, { type: 'deploy' }>;
+    assert.equal(deploy.spec.image, 'flink:2.2', 'the stable spec is deployed');
+    assert.equal(deploy.restoreFromHa, true);
+    assert.equal(p2.after?.reconciliationStatus?.state, 'ROLLED_BACK');
+    assert.equal(p2.after?.lifecycleState, 'ROLLED_BACK');
+    assert.equal(recorded(p2.after)?.spec.image, 'flink:broken', 'the asked-for spec stays recorded');
+
+    const p3 = plan(resource(broken, persisted(p2), 3), observed({ haMetadataAvailable: true }), policy);
+    assert.deepEqual(p3.actions, [], 'the broken spec is not retried');
+    const fixed = spec({ image: 'flink:2.2-fixed' }, { upgradeMode: 'last-state' });
+    const p4 = plan(resource(fixed, persisted(p2), 4), observed({ haMetadataAvailable: true }), policy);
+    assert.ok(reasons(p4).includes('SpecChanged'), 'a new spec is an ordinary upgrade');
+  });
+
+  test('without rollback enabled a failed upgrade stays as it is', () => {
+    const p = plan(resource(broken, failedUpgrade(600_000), 3), failing, { readinessTimeoutMs: 60_000 });
+    assert.deepEqual(p.actions, []);
+    assert.ok(!reasons(p).includes('Rollback'));
+  });
+});
