@@ -1,0 +1,286 @@
+/**
+ * What each configuration key means, for the generated reference (docs/configuration.md). Keyed by
+ * the option's key; a unit test fails when an option declared in the code has no entry here, or an
+ * entry names a key the code no longer declares.
+ */
+export interface OptionDescription {
+  type: 'Boolean' | 'Duration' | 'Integer' | 'Number' | 'String' | 'List';
+  description: string;
+  /** Also read from a resource's `spec.flinkConfiguration`. */
+  perResource?: boolean;
+}
+
+const d = (type: OptionDescription['type'], description: string, perResource = false): OptionDescription => ({
+  type,
+  description,
+  ...(perResource ? { perResource } : {}),
+});
+
+export const OPTION_DESCRIPTIONS: Record<string, OptionDescription> = {
+  // Operator runtime
+  'kubernetes.operator.reconcile.interval': d(
+    'Duration',
+    'How often a resource is reconciled when nothing changes (the periodic re-check).',
+    true,
+  ),
+  'kubernetes.operator.reconcile.parallelism': d(
+    'Integer',
+    'How many resources of one kind are reconciled at the same time.',
+  ),
+  'kubernetes.operator.retry.initial.interval': d(
+    'Duration',
+    'Delay before the first retry of a reconcile that failed with a transient error.',
+  ),
+  'kubernetes.operator.retry.interval.multiplier': d(
+    'Number',
+    'Factor the retry delay grows by after each failed attempt.',
+  ),
+  'kubernetes.operator.retry.max.interval': d(
+    'Duration',
+    'Upper bound of the retry delay; unbounded when unset.',
+  ),
+  'kubernetes.operator.retry.max.attempts': d(
+    'Integer',
+    'Retries of a failing reconcile before it waits for the next change or periodic reconcile.',
+  ),
+  'kubernetes.operator.watched.namespaces': d(
+    'List',
+    'Comma-separated namespaces to watch; `JOSDK_ALL_NAMESPACES` (or empty) watches all. Takes effect on restart.',
+  ),
+  'kubernetes.operator.label.selector': d(
+    'String',
+    'Only resources matching this label selector are managed (e.g. `team=a`). Takes effect on restart.',
+  ),
+  'kubernetes.operator.leader-election.enabled': d(
+    'Boolean',
+    'Run several replicas with one leader reconciling; the others keep warm caches and take over.',
+  ),
+  'kubernetes.operator.leader-election.lease-name': d(
+    'String',
+    'Name of the Lease used for leader election (in `$OPERATOR_NAMESPACE`); required when leader election is enabled.',
+  ),
+  'kubernetes.operator.leader-election.lease-duration': d(
+    'Duration',
+    'How long a lease is valid without renewal before another replica may take it.',
+  ),
+  'kubernetes.operator.leader-election.renew-deadline': d(
+    'Duration',
+    'How long the leader keeps trying to renew before it gives up leadership.',
+  ),
+  'kubernetes.operator.leader-election.retry-period': d(
+    'Duration',
+    'Interval between attempts to acquire or renew the lease.',
+  ),
+  'kubernetes.operator.dynamic.config.enabled': d(
+    'Boolean',
+    'Re-read the configuration file while running and apply changed keys.',
+  ),
+  'kubernetes.operator.dynamic.config.check.interval': d(
+    'Duration',
+    'How often the configuration file is re-read when dynamic configuration is enabled.',
+  ),
+  'kubernetes.operator.health.probe.enabled': d(
+    'Boolean',
+    'Serve `/healthz` (liveness; also `/`) and `/readyz` (readiness) over HTTP.',
+  ),
+  'kubernetes.operator.health.probe.port': d('Integer', 'Port of the health endpoints.'),
+  'kubernetes.operator.termination.timeout': d(
+    'Duration',
+    'On shutdown, how long in-flight reconciles may finish before they are aborted.',
+  ),
+
+  // FlinkDeployment
+  'kubernetes.operator.jm-deployment-recovery.enabled': d(
+    'Boolean',
+    'Recreate a JobManager Deployment that disappeared, restoring the job from HA metadata.',
+    true,
+  ),
+  'kubernetes.operator.periodic.savepoint.interval': d(
+    'Duration',
+    'Trigger a savepoint of the running job at this interval; off when unset.',
+    true,
+  ),
+  'kubernetes.operator.periodic.checkpoint.interval': d(
+    'Duration',
+    'Trigger a checkpoint of the running job at this interval; off when unset.',
+    true,
+  ),
+  'kubernetes.operator.savepoint.trigger.grace-period': d(
+    'Duration',
+    'How long a triggered savepoint may take before the trigger is considered failed.',
+    true,
+  ),
+  'kubernetes.operator.checkpoint.trigger.grace-period': d(
+    'Duration',
+    'How long a triggered checkpoint may take before the trigger is considered failed.',
+    true,
+  ),
+  'kubernetes.operator.savepoint.cleanup.enabled': d(
+    'Boolean',
+    'Dispose of savepoints that fall out of the savepoint history limits.',
+    true,
+  ),
+  'kubernetes.operator.deployment.rollback.enabled': d(
+    'Boolean',
+    'Roll back to the last stable spec when an upgrade does not become ready in time (needs HA).',
+    true,
+  ),
+  'kubernetes.operator.deployment.readiness.timeout': d(
+    'Duration',
+    'How long a new deployment may take to become ready before a rollback is considered.',
+    true,
+  ),
+  'kubernetes.operator.job.restart.failed': d(
+    'Boolean',
+    'Redeploy a job that reached FAILED, from its last state.',
+    true,
+  ),
+
+  // Jobs, savepoints and snapshots
+  'kubernetes.operator.observer.progress-check.interval': d(
+    'Duration',
+    'How often a resource is checked while something is in progress (deploying, savepoint, upgrade).',
+    true,
+  ),
+  'kubernetes.operator.flink.client.timeout': d('Duration', 'Timeout of Flink REST requests.', true),
+  'kubernetes.operator.flink.client.cancel.timeout': d(
+    'Duration',
+    'How long cancelling or stopping a job with a savepoint may take.',
+    true,
+  ),
+  'kubernetes.operator.job.submission.timeout': d(
+    'Duration',
+    'How long a session job submission (jar upload and run) may take.',
+    true,
+  ),
+  'kubernetes.operator.job.savepoint-on-deletion': d(
+    'Boolean',
+    'Take a savepoint when a job resource is deleted.',
+    true,
+  ),
+  'kubernetes.operator.job.drain-on-savepoint-deletion': d(
+    'Boolean',
+    'Drain the job (flush windows) when stopping it with a savepoint on deletion.',
+    true,
+  ),
+  'kubernetes.operator.job.upgrade.last-state-fallback.enabled': d(
+    'Boolean',
+    'For savepoint upgrades of a job that cannot take a savepoint, fall back to last-state when HA metadata exists.',
+    true,
+  ),
+  'kubernetes.operator.session.deletion.block-on-session-jobs': d(
+    'Boolean',
+    'Keep a session cluster while FlinkSessionJobs still target it.',
+    true,
+  ),
+  'kubernetes.operator.user.artifacts.base.dir': d(
+    'String',
+    'Folder where the operator stores jars it downloads for session jobs.',
+  ),
+  'kubernetes.operator.user.artifacts.http.header': d(
+    'String',
+    'HTTP headers (`Name:value`, comma-separated) sent when downloading session job jars.',
+    true,
+  ),
+  'kubernetes.operator.user.artifacts.allowed-schemes': d(
+    'List',
+    'URI schemes a session job `jarURI` may use (`;`-separated).',
+  ),
+  'kubernetes.operator.user.artifacts.disallow-restricted-hosts': d(
+    'Boolean',
+    'Reject http(s) `jarURI`s whose host is a loopback, link-local, private, wildcard or multicast address.',
+  ),
+  'kubernetes.operator.snapshot.resource.enabled': d(
+    'Boolean',
+    'Record savepoints and checkpoints as FlinkStateSnapshot resources (otherwise only in status).',
+    true,
+  ),
+  'kubernetes.operator.savepoint.format.type': d(
+    'String',
+    'Savepoint format of operator-triggered savepoints: `CANONICAL` or `NATIVE`.',
+    true,
+  ),
+  'kubernetes.operator.savepoint.dispose-on-delete': d(
+    'Boolean',
+    'Default of `spec.savepoint.disposeOnDelete` for FlinkStateSnapshots the operator creates.',
+    true,
+  ),
+  'kubernetes.operator.savepoint.history.max.count': d(
+    'Integer',
+    'Savepoints kept in the history of a job.',
+    true,
+  ),
+  'kubernetes.operator.savepoint.history.max.count.threshold': d(
+    'Integer',
+    'Upper bound the per-resource savepoint history count cannot exceed.',
+  ),
+  'kubernetes.operator.savepoint.history.max.age': d(
+    'Duration',
+    'Age after which savepoints leave the history.',
+    true,
+  ),
+  'kubernetes.operator.savepoint.history.max.age.threshold': d(
+    'Duration',
+    'Upper bound the per-resource savepoint history age cannot exceed.',
+  ),
+  'state.checkpoints.num-retained': d(
+    'Integer',
+    'Flink key: completed checkpoints Flink keeps; the operator keeps as many checkpoint snapshots.',
+    true,
+  ),
+  'execution.checkpointing.savepoint-dir': d(
+    'String',
+    'Flink key: default folder for savepoints; needed for savepoint upgrades and savepoint snapshots.',
+    true,
+  ),
+  'state.savepoints.dir': d(
+    'String',
+    'Flink key: older name of `execution.checkpointing.savepoint-dir`.',
+    true,
+  ),
+  'kubernetes.operator.execution.checkpointing.timeout': d(
+    'Duration',
+    'How long a snapshot the operator triggers may run before it counts as failed.',
+    true,
+  ),
+
+  // Flink REST
+  'kubernetes.operator.rest.address-resolution': d(
+    'String',
+    "How the operator reaches a cluster's REST API: `service-dns` (the REST Service name, in-cluster) or `pod-ip` (the JobManager pod address, for operators outside cluster DNS such as the local cluster).",
+    true,
+  ),
+
+  // Webhook
+  'kubernetes.operator.webhook.enabled': d(
+    'Boolean',
+    'Serve the validating and defaulting admission webhook from the operator process (as `run --webhook`).',
+  ),
+  'kubernetes.operator.webhook.port': d('Integer', 'HTTPS port of the webhook.'),
+  'kubernetes.operator.webhook.bind-address': d('String', 'Address the webhook listens on.'),
+  'kubernetes.operator.webhook.service.name': d(
+    'String',
+    'Service the API server reaches the webhook through; its DNS names go into the serving certificate.',
+  ),
+  'kubernetes.operator.webhook.certificate.secret': d(
+    'String',
+    'Secret (in the operator namespace) holding the generated CA and serving certificate, shared by all replicas.',
+  ),
+  'kubernetes.operator.webhook.certificate.validity': d('Duration', 'Validity of a generated certificate.'),
+  'kubernetes.operator.webhook.certificate.renew-before': d(
+    'Duration',
+    'Renew the certificate when it expires within this time; the previous CA stays trusted until it expires.',
+  ),
+  'kubernetes.operator.webhook.certificate.check-interval': d(
+    'Duration',
+    'How often the certificate is checked for renewal and the caBundle re-published.',
+  ),
+  'kubernetes.operator.webhook.validating-configuration': d(
+    'String',
+    'ValidatingWebhookConfiguration whose caBundle the operator keeps up to date; empty for none.',
+  ),
+  'kubernetes.operator.webhook.mutating-configuration': d(
+    'String',
+    'MutatingWebhookConfiguration whose caBundle the operator keeps up to date; empty for none.',
+  ),
+};

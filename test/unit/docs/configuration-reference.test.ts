@@ -1,0 +1,32 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { test } from 'node:test';
+import {
+  CONFIGURATION_REFERENCE,
+  referenceProblems,
+  renderConfigurationReference,
+} from '../../../scripts/config-reference.ts';
+
+test('every configuration option declared in the code has a description, and no description is orphaned', async () => {
+  const problems = await referenceProblems();
+  assert.deepEqual(problems.undocumented, [], 'describe these keys in scripts/config-descriptions.ts');
+  assert.deepEqual(problems.unknownDescriptions, [], 'these keys are no longer declared in the code');
+});
+
+test('docs/configuration.md is what `npm run generate` writes', async () => {
+  const committed = fs.readFileSync(CONFIGURATION_REFERENCE, 'utf8');
+  assert.ok(
+    committed === (await renderConfigurationReference()),
+    `${CONFIGURATION_REFERENCE} is stale: run \`npm run generate\``,
+  );
+});
+
+test('the reference lists keys with their defaults and older names', async () => {
+  const text = await renderConfigurationReference();
+  assert.match(
+    text,
+    /\| `kubernetes\.operator\.reconcile\.interval` \| `1m` \| Duration \|.*Older name: `kubernetes\.operator\.reconciler\.reschedule\.interval`/,
+  );
+  assert.match(text, /\| `kubernetes\.operator\.health\.probe\.port` \| `8085` \| Integer \|/);
+  assert.match(text, /\| `kubernetes\.operator\.webhook\.enabled` \| `false` \| Boolean \|/);
+});
