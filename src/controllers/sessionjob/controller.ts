@@ -10,6 +10,7 @@ import {
   type FlinkDeployment,
   type FlinkSessionJob,
   type FlinkSessionJobSpec,
+  type FlinkStateSnapshot,
 } from '../../api/index.ts';
 import { ArtifactFetchers, artifactDir, parseHeaders } from '../../flink/artifacts/fetch.ts';
 import { restAddressResolver, type RestAddressResolver } from '../../flink/rest/address.ts';
@@ -22,14 +23,17 @@ import {
   type OperatorConfig,
   type ReconcileContext,
   type ResourceType,
+  parseDurationMs,
 } from '../../runtime/index.ts';
+import { SNAPSHOT_LABELS } from '../snapshot/labels.ts';
 import {
+  FLINK_STATE_SNAPSHOTS,
   applySnapshotHistoryLimits,
   createSnapshotResource,
   snapshotResourcesEnabled,
 } from '../snapshot/resources.ts';
 import { JobOptions, resourceConfig } from './options.ts';
-import { applyObservation, plan, planCleanup, type JobObservation, type Step } from './plan.ts';
+import { applyObservation, periodicDue, plan, planCleanup, type JobObservation, type Step } from './plan.ts';
 import { readDeployment, restClientFor, sessionState, type SessionState } from './session.ts';
 import {
   ERROR_TYPES,
@@ -88,6 +92,49 @@ export function createSessionJobController(
     if (updated.status?.lifecycleState) ctx.setLifecycleState(updated.status.lifecycleState);
     return updated;
   };
+
+  /** When this operator last took a periodic snapshot, by `<uid>/<kind>`: covers a list that lags behind. */
+  const lastPeriodic = new Map<string, number>();
+
+  /** The periodic snapshot due for a running job, from the intervals and the newest PERIODIC snapshot resources. */
+  async function duePeriodicSnapshot(
+    raw: FlinkSessionJob,
+    status: SessionJobStatus,
+    config: OperatorConfig,
+    ctx: Ctx,
+  ): Promise<'savepoint' | 'checkpoint' | undefined> {
+    if (status.jobStatus?.state !== 'RUNNING') return undefined;
+    const intervals = {
+      savepoint: intervalMs(config.get(JobOptions.periodicSavepointInterval), ctx),
+      checkpoint: intervalMs(config.get(JobOptions.periodicCheckpointInterval), ctx),
+    };
+    if (!intervals.savepoint && !intervals.checkpoint) return undefined;
+    const info = status.jobStatus;
+    const last: { savepoint?: number; checkpoint?: number } = {
+      savepoint: info.savepointInfo?.lastPeriodicSavepointTimestamp,
+      checkpoint: info.checkpointInfo?.lastPeriodicCheckpointTimestamp,
+    };
+    if (snapshotResourcesEnabled(config)) {
+      const list = await ctx.client.list<FlinkStateSnapshot>(FLINK_STATE_SNAPSHOTS, raw.metadata.namespace, {
+        labelSelector: `${SNAPSHOT_LABELS.referenceKind}=FlinkSessionJob,${SNAPSHOT_LABELS.referenceName}=${raw.metadata.name},${SNAPSHOT_LABELS.triggerType}=PERIODIC`,
+        signal: ctx.signal,
+      });
+      for (const item of list.items) {
+        const kind = item.spec.savepoint ? 'savepoint' : 'checkpoint';
+        const created = Date.parse(item.metadata.creationTimestamp ?? '') || 0;
+        last[kind] = Math.max(last[kind] ?? 0, created);
+      }
+    }
+    for (const kind of ['savepoint', 'checkpoint'] as const) {
+      const remembered = lastPeriodic.get(`${raw.metadata.uid}/${kind}`);
+      if (remembered !== undefined) last[kind] = Math.max(last[kind] ?? 0, remembered);
+    }
+    const since = Math.max(
+      Number(status.jobStatus.startTime ?? 0) || 0,
+      Date.parse(raw.metadata.creationTimestamp ?? '') || 0,
+    );
+    return periodicDue(intervals, last, since, Date.now());
+  }
 
   const recordAll = async (ctx: Ctx, events: EventInput[]) => {
     for (const event of events) await ctx.recordEvent(event);
@@ -167,6 +214,7 @@ export function createSessionJobController(
       session: observed.session,
       job: observed.flinkJob,
       lastStateFallback: observed.config.get(JobOptions.lastStateFallback),
+      periodicDue: await duePeriodicSnapshot(raw, status, observed.config, ctx),
     });
     await recordAll(ctx, decision.events);
     return execute(decision.step, raw, status, spec, observed, ctx);
@@ -350,34 +398,39 @@ export function createSessionJobController(
       }
       case 'snapshot': {
         if (!recorded) return progress;
-        const nonceField = step.kind === 'savepoint' ? 'savepointTriggerNonce' : 'checkpointTriggerNonce';
+        const nonce = step.trigger === 'MANUAL' ? step.nonce : undefined;
         let legacy: Partial<NonNullable<SessionJobStatus['jobStatus']>> = {};
         if (snapshotResourcesEnabled(config)) {
           await createSnapshotResource(ctx.client, config, {
             owner: raw,
             type: step.kind,
-            triggerType: 'MANUAL',
+            triggerType: step.trigger,
           });
+          if (step.trigger === 'PERIODIC') await applySnapshotHistoryLimits(ctx.client, config, raw);
         } else if (observed.rest && status.jobStatus?.jobId) {
-          legacy = await takeLegacySnapshot(
-            observed.rest,
-            status.jobStatus,
-            step.kind,
-            step.nonce,
-            config,
-          ).catch(async (err: unknown) => {
-            const reason = step.kind === 'savepoint' ? 'SavepointError' : 'CheckpointError';
-            const label = step.kind === 'savepoint' ? 'Savepoint' : 'Checkpoint';
-            await ctx.recordEvent({
-              type: 'Warning',
-              reason,
-              component: 'Job',
-              message: `${label} failed for ${nonceField}: ${step.nonce}: ${err instanceof Error ? err.message : String(err)}`,
-            });
-            return {};
-          });
+          legacy = await takeLegacySnapshot(observed.rest, status.jobStatus, step.kind, nonce, config).catch(
+            async (err: unknown) => {
+              const label = step.kind === 'savepoint' ? 'Savepoint' : 'Checkpoint';
+              const what =
+                nonce === undefined
+                  ? `Periodic ${step.kind}`
+                  : `${label} for ${step.kind}TriggerNonce: ${nonce}`;
+              await ctx.recordEvent({
+                type: 'Warning',
+                reason: `${label}Error`,
+                component: 'Job',
+                message: `${what} failed: ${err instanceof Error ? err.message : String(err)}`,
+              });
+              return {};
+            },
+          );
         }
-        const updated = { ...recorded.spec, job: { ...recorded.spec.job, [nonceField]: step.nonce } };
+        lastPeriodic.set(`${raw.metadata.uid}/${step.kind}`, Date.now());
+        const nonceField = step.kind === 'savepoint' ? 'savepointTriggerNonce' : 'checkpointTriggerNonce';
+        const updated =
+          nonce === undefined
+            ? recorded.spec
+            : { ...recorded.spec, job: { ...recorded.spec.job, [nonceField]: nonce } };
         const text = serializeRecord(updated, recorded.firstDeployment);
         const wasStable =
           status.reconciliationStatus?.lastStableSpec === status.reconciliationStatus?.lastReconciledSpec;
@@ -487,6 +540,20 @@ function validationProblem(raw: FlinkSessionJob, observed: Observed): string | u
   return errors.length > 0
     ? errors.map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)).join('; ')
     : undefined;
+}
+
+/** A periodic interval as milliseconds; 0 or empty turns it off, and so (with a log line) does a cron expression. */
+function intervalMs(text: string | undefined, ctx: Ctx): number | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return parseDurationMs(text);
+  } catch {
+    ctx.log.warn(
+      { interval: text },
+      'periodic snapshot interval is not a duration; cron expressions are not supported for session jobs',
+    );
+    return undefined;
+  }
 }
 
 /** The first line of a failed job's root exception (Flink 2 reports it only in the history). */

@@ -62,14 +62,14 @@ export async function latestRestorePath(rest: FlinkRestClient, jobId: string): P
 type JobStatusValue = NonNullable<SessionJobStatus['jobStatus']>;
 
 /**
- * A manual savepoint or checkpoint recorded in `jobStatus.savepointInfo`/`checkpointInfo`, for
- * when snapshot resources are turned off.
+ * A manual (with its nonce) or periodic savepoint or checkpoint recorded in
+ * `jobStatus.savepointInfo`/`checkpointInfo`, for when snapshot resources are turned off.
  */
 export async function takeLegacySnapshot(
   rest: FlinkRestClient,
   jobStatus: JobStatusValue,
   kind: 'savepoint' | 'checkpoint',
-  nonce: number,
+  nonce: number | undefined,
   config: OperatorConfig,
 ): Promise<Partial<JobStatusValue>> {
   const jobId = jobStatus.jobId ?? '';
@@ -81,15 +81,24 @@ export async function takeLegacySnapshot(
       formatType,
     });
     const location = await rest.awaitSavepoint(jobId, triggerId, { timeoutMs });
+    const now = Date.now();
     const entry = {
-      timeStamp: Date.now(),
+      timeStamp: now,
       location,
-      triggerType: 'MANUAL' as const,
+      triggerType: nonce === undefined ? ('PERIODIC' as const) : ('MANUAL' as const),
       formatType,
       triggerNonce: nonce,
     };
     const history = [...(jobStatus.savepointInfo?.savepointHistory ?? []), entry];
-    return { savepointInfo: { ...jobStatus.savepointInfo, lastSavepoint: entry, savepointHistory: history } };
+    const periodic = nonce === undefined ? { lastPeriodicSavepointTimestamp: now } : {};
+    return {
+      savepointInfo: {
+        ...jobStatus.savepointInfo,
+        lastSavepoint: entry,
+        savepointHistory: history,
+        ...periodic,
+      },
+    };
   }
   const triggerId = await rest.triggerCheckpoint(jobId, { checkpointType: 'FULL' });
   const deadline = Date.now() + timeoutMs;
@@ -102,11 +111,13 @@ export async function takeLegacySnapshot(
     if (Date.now() > deadline) throw new Error(`checkpoint still in progress after ${timeoutMs}ms`);
     await new Promise((r) => setTimeout(r, 250));
   }
+  const now = Date.now();
   const entry = {
-    timeStamp: Date.now(),
-    triggerType: 'MANUAL' as const,
+    timeStamp: now,
+    triggerType: nonce === undefined ? ('PERIODIC' as const) : ('MANUAL' as const),
     formatType: 'FULL' as const,
     triggerNonce: nonce,
   };
-  return { checkpointInfo: { ...jobStatus.checkpointInfo, lastCheckpoint: entry } };
+  const periodic = nonce === undefined ? { lastPeriodicCheckpointTimestamp: now } : {};
+  return { checkpointInfo: { ...jobStatus.checkpointInfo, lastCheckpoint: entry, ...periodic } };
 }

@@ -50,6 +50,9 @@ export const JobOptions = {
   savepointOnDeletion: bool('job.savepoint-on-deletion', false),
   drainOnSavepointDeletion: bool('job.drain-on-savepoint-deletion', false),
   lastStateFallback: bool('job.upgrade.last-state-fallback.enabled', true),
+  /** A duration; cron expressions are not supported for session jobs (ignored with a log line). */
+  periodicSavepointInterval: optionalText(`${PREFIX}periodic.savepoint.interval`),
+  periodicCheckpointInterval: optionalText(`${PREFIX}periodic.checkpoint.interval`),
   blockOnSessionJobs: bool('session.deletion.block-on-session-jobs', true),
   artifactsBaseDir: text(`${PREFIX}user.artifacts.base.dir`, '/opt/flink/artifacts'),
   artifactsHttpHeader: optionalText(`${PREFIX}user.artifacts.http.header`),

@@ -61,8 +61,9 @@ export type Step =
       upgradeMode: UpgradeMode;
       thenRunning: boolean;
     }
-  /** Take a savepoint or checkpoint for a changed trigger nonce. */
-  | { type: 'snapshot'; kind: 'savepoint' | 'checkpoint'; nonce: number }
+  /** Take a savepoint or checkpoint: for a changed trigger nonce (MANUAL) or because one is due (PERIODIC). */
+  | { type: 'snapshot'; kind: 'savepoint' | 'checkpoint'; trigger: 'MANUAL'; nonce: number }
+  | { type: 'snapshot'; kind: 'savepoint' | 'checkpoint'; trigger: 'PERIODIC' }
   | { type: 'none' };
 
 export interface Plan {
@@ -77,6 +78,8 @@ export interface PlanInput {
   job: JobObservation;
   /** `job.upgrade.last-state-fallback.enabled`: a savepoint upgrade of a job that is not running cancels it instead of waiting. */
   lastStateFallback: boolean;
+  /** Which periodic snapshot is due now (see `periodicDue`), if any. */
+  periodicDue?: 'savepoint' | 'checkpoint';
 }
 
 const desiredState = (spec: FlinkSessionJobSpec) => spec.job?.state ?? 'running';
@@ -102,7 +105,8 @@ export function plan(input: PlanInput): Plan {
   }
   const upgrading = status?.reconciliationStatus?.state === 'UPGRADING';
   const changes = upgradeChanges(recorded.spec, spec);
-  if (changes.length === 0 && !upgrading) return otherChanges(spec, recorded.spec, status, job);
+  if (changes.length === 0 && !upgrading)
+    return otherChanges(spec, recorded.spec, status, job, input.periodicDue);
 
   const events: EventInput[] = [];
   if (changes.length > 0 && !upgrading) {
@@ -159,24 +163,32 @@ function suspendStep(spec: FlinkSessionJobSpec, job: JobObservation, lastStateFa
   return { type: 'suspend', method: 'cancel', restoreFrom: 'latest', upgradeMode: mode, thenRunning };
 }
 
-/** With the spec unchanged: trigger nonces of a running job. */
+/** With the spec unchanged: trigger nonces, then periodic snapshots, of a running job. */
 function otherChanges(
   spec: FlinkSessionJobSpec,
   recorded: FlinkSessionJobSpec,
   status: SessionJobStatus | undefined,
   job: JobObservation,
+  periodicDue: 'savepoint' | 'checkpoint' | undefined,
 ): Plan {
   const none: Plan = { step: { type: 'none' }, events: [] };
   if ((recorded.job?.state ?? 'running') !== 'running') return none;
   if (job.kind !== 'found' || job.state !== 'RUNNING' || status?.jobStatus?.state !== 'RUNNING') return none;
   const savepointNonce = spec.job?.savepointTriggerNonce;
   if (typeof savepointNonce === 'number' && savepointNonce !== recorded.job?.savepointTriggerNonce) {
-    return { step: { type: 'snapshot', kind: 'savepoint', nonce: savepointNonce }, events: [] };
+    return {
+      step: { type: 'snapshot', kind: 'savepoint', trigger: 'MANUAL', nonce: savepointNonce },
+      events: [],
+    };
   }
   const checkpointNonce = spec.job?.checkpointTriggerNonce;
   if (typeof checkpointNonce === 'number' && checkpointNonce !== recorded.job?.checkpointTriggerNonce) {
-    return { step: { type: 'snapshot', kind: 'checkpoint', nonce: checkpointNonce }, events: [] };
+    return {
+      step: { type: 'snapshot', kind: 'checkpoint', trigger: 'MANUAL', nonce: checkpointNonce },
+      events: [],
+    };
   }
+  if (periodicDue) return { step: { type: 'snapshot', kind: periodicDue, trigger: 'PERIODIC' }, events: [] };
   return none;
 }
 
@@ -293,4 +305,22 @@ export function planCleanup({ status, session, job, savepointOnDeletion }: Clean
   if (job.state === 'CANCELLING') return { type: 'wait', why: 'the job is being cancelled' };
   if (savepointOnDeletion && job.state === 'RUNNING') return { type: 'savepoint' };
   return { type: 'cancel' };
+}
+
+/**
+ * Which periodic snapshot is due: a savepoint (checked first) or checkpoint whose interval (ms;
+ * undefined or 0 = off) has passed since the last one of its kind, or since `since` (when the job
+ * started) when there was none.
+ */
+export function periodicDue(
+  intervals: { savepoint?: number; checkpoint?: number },
+  last: { savepoint?: number; checkpoint?: number },
+  since: number,
+  now: number,
+): 'savepoint' | 'checkpoint' | undefined {
+  for (const kind of ['savepoint', 'checkpoint'] as const) {
+    const interval = intervals[kind];
+    if (interval && interval > 0 && now - (last[kind] ?? since) >= interval) return kind;
+  }
+  return undefined;
 }

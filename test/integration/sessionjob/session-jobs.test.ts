@@ -49,6 +49,7 @@ describe(
       'snapshot',
       'nojob',
       'nosession',
+      'periodic',
     ] as const;
     let dist: FlinkDistribution;
     let workDir: string;
@@ -171,12 +172,13 @@ describe(
       name: string,
       job: Record<string, unknown>,
       deploymentName = 'session',
+      flinkConfiguration?: Record<string, string>,
     ) {
       await client.create(FLINK_SESSION_JOBS, {
         apiVersion: 'flink.apache.org/v1beta1',
         kind: 'FlinkSessionJob',
         metadata: { name, namespace },
-        spec: { deploymentName, job: { jarURI, parallelism: 1, ...job } },
+        spec: { deploymentName, job: { jarURI, parallelism: 1, ...job }, flinkConfiguration },
       });
     }
 
@@ -349,6 +351,33 @@ describe(
       assert.equal((await rest.jobs()).filter((j) => j.jid === jobId).length, 1);
       await client.delete(FLINK_SESSION_JOBS, namespace, 'retried');
       await flinkState(jobId, 'CANCELED');
+    });
+
+    test('periodic savepoints become PERIODIC snapshots, trimmed to the history limit', async () => {
+      const namespace = ns('periodic');
+      await sessionCluster(namespace);
+      await createJob(namespace, 'periodic', {}, 'session', {
+        'kubernetes.operator.periodic.savepoint.interval': '2 s',
+        'kubernetes.operator.savepoint.history.max.count': '2',
+      });
+      const job = await runningJob(namespace, 'periodic');
+      const seen = new Set<string>();
+      await eventually(
+        async () => {
+          const items = (
+            await client.list<FlinkStateSnapshot>(FLINK_STATE_SNAPSHOTS, namespace)
+          ).items.filter(
+            (s) =>
+              s.metadata.labels?.['snapshot.trigger-type'] === 'PERIODIC' && !s.metadata.deletionTimestamp,
+          );
+          for (const item of items)
+            if (item.status?.state === 'COMPLETED') seen.add(item.metadata.name ?? '');
+          return seen.size >= 3 && items.length <= 2 ? true : undefined;
+        },
+        { timeoutMs: 90_000, intervalMs: 500, what: 'three completed periodic savepoints, at most two kept' },
+      );
+      await client.delete(FLINK_SESSION_JOBS, namespace, 'periodic');
+      await flinkState(job.id, 'CANCELED');
     });
 
     test('two session jobs share one session cluster; a duplicate job id is refused by Flink', async () => {

@@ -6,6 +6,7 @@ import { upgradeChanges } from '../../../src/controllers/sessionjob/diff.ts';
 import {
   applyObservation,
   plan,
+  periodicDue,
   planCleanup,
   type JobObservation,
   type PlanInput,
@@ -84,7 +85,31 @@ describe('session job plan', () => {
     {
       name: 'checkpoint nonce triggers a checkpoint',
       input: input({ spec: spec({ checkpointTriggerNonce: 3 }), status: deployed(spec()), job: running }),
-      step: { type: 'snapshot', kind: 'checkpoint', nonce: 3 },
+      step: { type: 'snapshot', kind: 'checkpoint', trigger: 'MANUAL', nonce: 3 },
+    },
+    {
+      name: 'a due periodic savepoint is taken when no nonce changed',
+      input: input({ status: deployed(spec()), job: running, periodicDue: 'savepoint' }),
+      step: { type: 'snapshot', kind: 'savepoint', trigger: 'PERIODIC' },
+    },
+    {
+      name: 'a changed nonce goes before a due periodic snapshot',
+      input: input({
+        spec: spec({ savepointTriggerNonce: 1 }),
+        status: deployed(spec()),
+        job: running,
+        periodicDue: 'checkpoint',
+      }),
+      step: { type: 'snapshot', kind: 'savepoint', trigger: 'MANUAL', nonce: 1 },
+    },
+    {
+      name: 'no periodic snapshot of a suspended job',
+      input: input({
+        spec: spec({ state: 'suspended' }),
+        status: deployed(spec({ state: 'suspended' }), { jobId: undefined }),
+        periodicDue: 'savepoint',
+      }),
+      step: { type: 'none' },
     },
     {
       name: 'already recorded nonce does nothing',
@@ -274,6 +299,23 @@ describe('session job plan', () => {
     );
     const upgrading = plan(input({ status: deployed(spec({ state: 'suspended' }), {}, 'UPGRADING') }));
     assert.deepEqual(upgrading.events, []);
+  });
+});
+
+describe('periodic snapshots', () => {
+  const hour = 3_600_000;
+  test('due once the interval passed since the last one, or since the job started', () => {
+    assert.equal(periodicDue({ savepoint: hour }, {}, 0, hour - 1), undefined);
+    assert.equal(periodicDue({ savepoint: hour }, {}, 0, hour), 'savepoint');
+    assert.equal(periodicDue({ savepoint: hour }, { savepoint: 5 * hour }, 0, 5.5 * hour), undefined);
+    assert.equal(
+      periodicDue({ savepoint: hour, checkpoint: hour }, { savepoint: 5 * hour }, 0, 5.5 * hour),
+      'checkpoint',
+    );
+  });
+  test('off when unset or zero', () => {
+    assert.equal(periodicDue({}, {}, 0, 10 * 3_600_000), undefined);
+    assert.equal(periodicDue({ savepoint: 0, checkpoint: 0 }, {}, 0, 10 * 3_600_000), undefined);
   });
 });
 
