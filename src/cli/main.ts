@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { DevClusterError } from '../devcluster/errors.ts';
 import { embedded } from './embedded.ts';
+import { planCommand } from './plan-command.ts';
 import { runOperator } from './run.ts';
 import {
   DEFAULT_LOCAL_PORTS,
@@ -18,6 +19,10 @@ Commands:
   run [--config FILE] [--kubeconfig FILE] [--webhook] [--bind-address IP]
                                         run the operator (config: FILE, else $FLINK_CONF_DIR/config.yaml);
                                         --webhook also serves the admission webhook
+  plan -f FILE [--current FILE] [--config FILE]
+                                        without a cluster: validate a manifest, print the objects the
+                                        operator would create and, given the deployed resource (or
+                                        the previous manifest), the upgrade path a change takes
   embedded                             the embedded default: local cluster, operator and an
                                         example job running on real Flink
   local up [--dir DIR] [--port PORT]   start the local control plane (etcd, kube-apiserver,
@@ -41,6 +46,8 @@ async function main(argv: string[]): Promise<number> {
       kubeconfig: { type: 'string' },
       webhook: { type: 'boolean', default: false },
       'bind-address': { type: 'string' },
+      file: { type: 'string', short: 'f' },
+      current: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -55,6 +62,17 @@ async function main(argv: string[]): Promise<number> {
       ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}),
       webhook: values.webhook ?? false,
       ...(values['bind-address'] ? { bindAddress: values['bind-address'] } : {}),
+    });
+  }
+  if (command === 'plan') {
+    if (!values.file) {
+      console.error(`plan needs -f FILE\n\n${USAGE}`);
+      return 2;
+    }
+    return planCommand({
+      file: values.file,
+      ...(values.current ? { current: values.current } : {}),
+      ...(values.config ? { config: values.config } : {}),
     });
   }
   if (command === 'embedded') {
