@@ -19,6 +19,9 @@ export interface OperatorOptions {
   metricsPort?: number;
   /** The address the health and metrics servers bind to; all interfaces by default. */
   host?: string;
+  /** Leader election identity and lease namespace (defaults: pod name, operator namespace). */
+  identity?: string;
+  leaseNamespace?: string;
 }
 
 export function createOperator(options: OperatorOptions = {}): Manager {
@@ -33,6 +36,8 @@ export function createOperator(options: OperatorOptions = {}): Manager {
     ...(options.healthPort !== undefined ? { healthPort: options.healthPort } : {}),
     ...(options.metricsPort !== undefined ? { metricsPort: options.metricsPort } : {}),
     ...(options.host ? { host: options.host } : {}),
+    ...(options.identity ? { identity: options.identity } : {}),
+    ...(options.leaseNamespace ? { leaseNamespace: options.leaseNamespace } : {}),
   });
   manager.add(
     deploymentController({

@@ -9,13 +9,10 @@ import type { FlinkDeployment, FlinkDeploymentStatus } from '../../api/index.ts'
 import { LAST_STATE_DUMMY_SAVEPOINT_PATH, effectiveConfiguration } from '../../flink/config/index.ts';
 import { desiredObjects } from '../../flink/resources/index.ts';
 import { FlinkRestClient } from '../../flink/rest/client.ts';
-import {
-  jobManagerDeploymentName,
-  labelSelectorString,
-  taskManagerDeploymentName,
-} from '../../flink/resources/names.ts';
+import { jobManagerDeploymentName, taskManagerDeploymentName } from '../../flink/resources/names.ts';
 import { isNotFound, type KubeClient } from '../../runtime/index.ts';
 import { WellKnown, type KubeObject, type ResourceType } from '../../runtime/kube/types.ts';
+import { haConfigMaps } from './observe.ts';
 import type { ClusterAction } from './plan.ts';
 
 export const FIELD_MANAGER = 'flink-operator';
@@ -200,10 +197,7 @@ export async function deleteCluster(
       });
   }
   if (keepHaData) return;
-  const ha = await client.list(WellKnown.configMaps, namespace, {
-    labelSelector: labelSelectorString({ app: name, 'configmap-type': 'high-availability' }),
-  });
-  for (const cm of ha.items) {
+  for (const cm of await haConfigMaps(client, namespace, name)) {
     await client
       .delete(WellKnown.configMaps, namespace, cm.metadata.name!, signal ? { signal } : {})
       .catch((err: unknown) => {

@@ -241,6 +241,26 @@ async function observeJobManager(
 }
 
 /**
+ * Kubernetes HA ConfigMaps of cluster `name`: `<name>-cluster-config-map`, `<name>-<jobId>-config-map`
+ * and the older `<name>-*-leader` ones. Flink labels them `app=<name>` (1.x adds
+ * `configmap-type=high-availability`, 2.x does not), so the name decides; the cluster's own
+ * configuration and pod-template ConfigMaps and the autoscaler's state never count.
+ */
+export function isHaConfigMap(
+  cm: { metadata?: { name?: string; labels?: Record<string, string> } },
+  name: string,
+): boolean {
+  const cmName = cm.metadata?.name ?? '';
+  if (!cmName.startsWith(`${name}-`) || cm.metadata?.labels?.component === 'autoscaler') return false;
+  return cmName.endsWith('-config-map') || cmName.endsWith('-leader');
+}
+
+export async function haConfigMaps(client: KubeClient, namespace: string, name: string) {
+  const list = await client.list(WellKnown.configMaps, namespace, { labelSelector: `app=${name}` });
+  return list.items.filter((cm) => isHaConfigMap(cm, name));
+}
+
+/**
  * HA metadata of a job exists when Kubernetes HA left its job ConfigMaps (`<name>-<jobId>-config-map`)
  * or a legacy leader ConfigMap; the cluster-wide `<name>-cluster-config-map` alone does not count.
  */
@@ -249,10 +269,8 @@ export async function haMetadataAvailable(
   namespace: string,
   name: string,
 ): Promise<boolean> {
-  const list = await client.list(WellKnown.configMaps, namespace, {
-    labelSelector: `app=${name},configmap-type=high-availability`,
-  });
-  return list.items.some((cm) => {
+  const maps = await haConfigMaps(client, namespace, name);
+  return maps.some((cm) => {
     const cmName = cm.metadata?.name ?? '';
     if (cm.metadata?.deletionTimestamp) return false;
     return (

@@ -1,0 +1,81 @@
+/**
+ * last-state upgrade with Kubernetes HA: the JobManager is replaced while its HA metadata is
+ * kept, and the new JobManager recovers the same job from its latest checkpoint.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import {
+  createDeployment,
+  e2eEnv,
+  flinkRest,
+  patchSpec,
+  runningAndStable,
+  streamingDeployment,
+  waitFor,
+  type E2eEnv,
+} from './support.ts';
+import { eventually } from '../support/cluster.ts';
+
+const NAME = 'ha-job';
+let env: E2eEnv;
+const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-ha-'));
+
+before(async () => {
+  env = await e2eEnv('e2e-ha');
+});
+after(async () => {
+  await env.close();
+  fs.rmSync(stateDir, { recursive: true, force: true });
+});
+
+test('a last-state upgrade keeps the job and restores its latest checkpoint through HA', async () => {
+  const deployment = streamingDeployment(NAME, stateDir, { upgradeMode: 'last-state' });
+  deployment.spec.flinkConfiguration = {
+    ...deployment.spec.flinkConfiguration,
+    'high-availability.type': 'kubernetes',
+    'high-availability.storageDir': `file://${stateDir}/ha`,
+  };
+  await createDeployment(env, deployment);
+  const first = await waitFor(env, NAME, 'RUNNING', runningAndStable, 240_000);
+  const jobId = first.status!.jobStatus!.jobId!;
+  const rest = await flinkRest(env, NAME);
+  const checkpointed = await eventually(
+    async () => {
+      const stats = await rest.checkpointStatistics(jobId);
+      return stats.counts.completed >= 2 ? stats : undefined;
+    },
+    { what: 'completed checkpoints', timeoutMs: 60_000 },
+  );
+  const maps = await env.core.listNamespacedConfigMap({
+    namespace: env.namespace,
+    labelSelector: `app=${NAME}`,
+  });
+  const jobMap = `${NAME}-${jobId}-config-map`;
+  assert.ok(
+    maps.items.some((cm) => cm.metadata?.name === jobMap),
+    `Flink keeps the job's HA metadata in ${jobMap}: ${maps.items.map((cm) => cm.metadata?.name).join(', ')}`,
+  );
+
+  await patchSpec(env, NAME, { job: { parallelism: 1 } });
+  const upgraded = await waitFor(
+    env,
+    NAME,
+    'upgraded',
+    (d) =>
+      runningAndStable(d) &&
+      d.status?.reconciliationStatus?.lastReconciledSpec?.includes('"parallelism":1') === true,
+    240_000,
+  );
+  assert.equal(upgraded.status!.jobStatus!.jobId, jobId, 'last-state keeps the job id');
+  const restAfter = await flinkRest(env, NAME);
+  const stats = await restAfter.checkpointStatistics(jobId);
+  assert.equal(stats.latest.restored?.is_savepoint, false, 'restored from a checkpoint');
+  assert.ok(
+    (stats.latest.restored?.id ?? 0) >= (checkpointed.latest.completed?.id ?? 1),
+    `restored checkpoint ${stats.latest.restored?.id} is not older than the one seen before the upgrade`,
+  );
+  assert.equal(upgraded.status?.jobStatus?.upgradeSavepointPath, undefined, 'no savepoint was needed');
+});
