@@ -1,6 +1,15 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI directly through tsx, so a checkout needs no build step.
-import { register } from 'tsx/esm/api';
-
-register();
-await import('../src/cli/main.ts');
+// From a checkout the TypeScript CLI runs directly through tsx (no build step). An installation
+// without dev dependencies (the container image) has no tsx and runs the build in dist/.
+let register;
+try {
+  ({ register } = await import('tsx/esm/api'));
+} catch {
+  register = undefined;
+}
+if (register) {
+  register();
+  await import('../src/cli/main.ts');
+} else {
+  await import('../dist/cli/main.js');
+}

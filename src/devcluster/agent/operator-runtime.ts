@@ -6,6 +6,7 @@ import { toHostPath, type ContainerRuntime, type LaunchRequest } from './runtime
 
 /** This project's image (any registry), e.g. `flink-operator:0.1.0`, `ghcr.io/org/flink-operator@sha256:...`. */
 const OPERATOR_IMAGE = /^(?:[^/]+\/)*flink-operator(?::[\w.-]+)?(?:@sha256:[0-9a-f]+)?$/;
+const ARTIFACTS_DIR = '/opt/flink/artifacts';
 const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 const CLI = fileURLToPath(new URL('../../../bin/flink-operator.js', import.meta.url));
 
@@ -25,6 +26,16 @@ export function operatorRuntime(options: { apiServer: { host: string; port: numb
       await fsp.mkdir(workDir, { recursive: true });
       const env: Record<string, string> = { ...req.env };
       if (env.FLINK_CONF_DIR) env.FLINK_CONF_DIR = toHostPath(req.mounts, env.FLINK_CONF_DIR);
+      // Session-job jars go to the artifacts volume's host folder (FLINK_PROPERTIES wins over the file).
+      const artifacts = req.mounts.find((m) => m.containerPath === ARTIFACTS_DIR);
+      if (artifacts) {
+        env.FLINK_PROPERTIES = [
+          env.FLINK_PROPERTIES,
+          `kubernetes.operator.user.artifacts.base.dir: ${artifacts.hostPath}`,
+        ]
+          .filter(Boolean)
+          .join('\n');
+      }
       const kubeconfig = await inClusterKubeconfig(req, workDir, options.apiServer);
       if (kubeconfig) env.KUBECONFIG = kubeconfig;
       const args = req.container.args?.length ? req.container.args : ['run'];
