@@ -124,7 +124,11 @@ test('last-state and stateless upgrades, suspend and changes that need no redepl
     '  suspend (savepoint): stop the job with a savepoint and delete the cluster',
   );
   assert.equal(
-    plan((d) => (d.spec.flinkConfiguration!['kubernetes.operator.reconcile.interval'] = '1 min')),
+    plan(
+      (d) =>
+        ((d.spec.flinkConfiguration as Record<string, unknown>)['kubernetes.operator.reconcile.interval'] =
+          '1 min'),
+    ),
     '  no redeploy: nothing that needs the cluster to change was changed',
   );
 });
