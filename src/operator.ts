@@ -5,6 +5,8 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { deploymentController } from './controllers/deployment/controller.ts';
 import { createScheduleController } from './controllers/schedule/index.ts';
+import { createSessionJobController } from './controllers/sessionjob/controller.ts';
+import { createSnapshotController } from './controllers/snapshot/index.ts';
 import { DEFAULT_REST_PORT, RestAddressUnavailable, restAddressResolver } from './flink/rest/address.ts';
 import { Manager, type ConfigSource, type Logger, type OperatorConfig } from './runtime/index.ts';
 
@@ -60,5 +62,7 @@ export function createOperator(options: OperatorOptions = {}): Manager {
     }),
   );
   manager.add(createScheduleController());
+  manager.add(createSessionJobController());
+  manager.add(createSnapshotController());
   return manager;
 }

@@ -20,6 +20,11 @@ import {
 import { WellKnown, type KubeObject, type ResourceType } from '../../runtime/kube/types.ts';
 import { parseReconciledSpec } from '../common/reconciled-spec.ts';
 import { isScheduleTemplate } from '../schedule/effective.ts';
+import {
+  applySnapshotHistoryLimits,
+  createSnapshotResource,
+  snapshotResourcesEnabled,
+} from '../snapshot/index.ts';
 import { JobOptions, resourceConfig, savepointDirectory } from '../sessionjob/options.ts';
 import { applyAction } from './apply.ts';
 import { observeDeployment } from './observe.ts';
@@ -125,6 +130,7 @@ async function reconcileDeployment(obj: Resource, ctx: Ctx, deps: DeploymentCont
   await recordEvents(ctx, plan.events);
   await applyActions(ctx, resource, plan.actions, config, deps);
   if (plan.after) await ctx.updateStatus(() => plan.after!);
+  await recordSnapshotResource(ctx, obj, config, plan.after ?? plan.status);
   ctx.setLifecycleState((plan.after ?? plan.status).lifecycleState ?? 'CREATED');
   return Action.requeueAfter(Math.max(0, plan.requeueAfterMs));
 }
@@ -216,6 +222,30 @@ function jobManagerDeployment(ctx: Ctx, obj: Resource) {
       WellKnown.deployments,
     )
     .find((d) => d.metadata.name === obj.metadata.name);
+}
+
+/**
+ * With `kubernetes.operator.snapshot.resource.enabled`, a savepoint the deployment completed (for
+ * an upgrade, periodically or on request) is also recorded as a FlinkStateSnapshot resource, and
+ * the history limits apply to those resources.
+ */
+async function recordSnapshotResource(
+  ctx: Ctx,
+  obj: Resource,
+  config: OperatorConfig,
+  status: NonNullable<FlinkDeployment['status']>,
+): Promise<void> {
+  const before = obj.status?.jobStatus?.savepointInfo?.lastSavepoint;
+  const after = status.jobStatus?.savepointInfo?.lastSavepoint;
+  if (!after?.location || after.location === before?.location || !snapshotResourcesEnabled(config)) return;
+  const triggerType = after.triggerType === 'UNKNOWN' || !after.triggerType ? 'MANUAL' : after.triggerType;
+  await createSnapshotResource(ctx.client, config, {
+    owner: obj,
+    type: 'savepoint',
+    triggerType,
+    completedPath: after.location,
+  });
+  await applySnapshotHistoryLimits(ctx.client, config, obj);
 }
 
 async function writeStatus(
