@@ -29,7 +29,8 @@ async function main(): Promise<number> {
   const tiers = args.filter((a): a is Tier => (TIERS as readonly string[]).includes(a));
   if (tiers.length === 0) tiers.push('unit', 'integration');
   let files = tiers.flatMap(testFiles);
-  if (filter) files = files.filter((f) => f.includes(filter));
+  // `--only=a,b` keeps the files whose path contains any of the substrings.
+  if (filter) files = files.filter((f) => filter.split(',').some((part) => f.includes(part)));
   if (files.length === 0) {
     console.error(`no test files found for ${tiers.join(', ')}`);
     return 1;
