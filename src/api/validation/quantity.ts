@@ -44,7 +44,8 @@ function invalid(input: unknown): Parsed {
   return { ok: false, error: `'${String(input)}' is not a valid quantity` };
 }
 
-const FLINK_UNITS: Array<[number, string[]]> = [
+/** Flink's memory units: bytes per unit and the names it accepts (the second is how Flink prints it). */
+export const FLINK_MEMORY_UNITS: ReadonlyArray<readonly [number, readonly string[]]> = [
   [1, ['b', 'bytes']],
   [2 ** 10, ['k', 'kb', 'kibibytes']],
   [2 ** 20, ['m', 'mb', 'mebibytes']],
@@ -52,12 +53,13 @@ const FLINK_UNITS: Array<[number, string[]]> = [
   [2 ** 40, ['t', 'tb', 'tebibytes']],
 ];
 
-function parseFlinkMemory(text: string): number | undefined {
+/** Bytes of a Flink memory size ("2048m", "1 gb", "1024"), or undefined if it is not one. */
+export function parseFlinkMemorySize(text: string): number | undefined {
   const match = /^(\d+)\s*([a-zA-Z]*)$/.exec(text.trim());
   if (!match) return undefined;
   const [, digits = '', unit = ''] = match;
   const lower = unit.toLowerCase();
-  const factor = lower === '' ? 1 : FLINK_UNITS.find(([, names]) => names.includes(lower))?.[0];
+  const factor = lower === '' ? 1 : FLINK_MEMORY_UNITS.find(([, names]) => names.includes(lower))?.[0];
   return factor === undefined ? undefined : Number(digits) * factor;
 }
 
@@ -70,7 +72,7 @@ export function parseMemory(input: unknown): Parsed {
   if (typeof input !== 'string' || input.trim() === '') {
     return { ok: false, error: `'${String(input)}' is not a memory size` };
   }
-  const flink = parseFlinkMemory(input);
+  const flink = parseFlinkMemorySize(input);
   if (flink !== undefined) return { ok: true, value: flink };
   let normalized = input.replace(/\s/g, '').toUpperCase();
   if (normalized.endsWith('B')) normalized = normalized.slice(0, -1);

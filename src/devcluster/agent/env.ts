@@ -1,4 +1,5 @@
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
+import { parseQuantity } from '../../api/validation/quantity.ts';
 import { LaunchError } from './runtimes.ts';
 
 /** Reads ConfigMap and Secret data for environment references. */
@@ -110,32 +111,12 @@ function fieldValue(pod: V1Pod, fieldPath: string, podIp: string): string {
   }
 }
 
-const UNITS: Record<string, number> = {
-  '': 1,
-  k: 1e3,
-  M: 1e6,
-  G: 1e9,
-  T: 1e12,
-  Ki: 1024,
-  Mi: 1024 ** 2,
-  Gi: 1024 ** 3,
-  Ti: 1024 ** 4,
-  m: 1e-3,
-};
-
-/** A Kubernetes quantity in base units (bytes, cores). */
-export function parseQuantity(q: string | number | undefined): number | undefined {
-  if (q === undefined) return undefined;
-  if (typeof q === 'number') return q;
-  const m = /^([0-9.]+(?:e[0-9]+)?)([a-zA-Z]*)$/.exec(q.trim());
-  if (!m || !((m[2] ?? '') in UNITS)) return undefined;
-  return Number(m[1]) * (UNITS[m[2] ?? ''] as number);
-}
-
 function resourceValue(container: V1Container, resource: string): string {
   const [kind, name] = resource.split('.') as [string, string];
   const source = kind === 'limits' ? container.resources?.limits : container.resources?.requests;
-  const value = parseQuantity(source?.[name] as string | undefined);
+  const raw = source?.[name];
+  const parsed = raw === undefined ? undefined : parseQuantity(raw);
+  const value = parsed?.ok ? parsed.value : undefined;
   if (value === undefined) return '0';
   return String(name === 'cpu' ? Math.max(1, Math.ceil(value)) : Math.round(value));
 }

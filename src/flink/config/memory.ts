@@ -2,52 +2,20 @@
  * Memory and CPU amounts as the resource sections and Flink options write them: Flink memory
  * sizes ("2048m", "1 gb"), Kubernetes quantities ("2Gi", "500m", "1e3").
  */
+import {
+  FLINK_MEMORY_UNITS,
+  parseFlinkMemorySize,
+  parseMemory,
+  parseQuantity as parseKubernetesQuantity,
+} from '../../api/validation/quantity.ts';
 
-const FLINK_UNITS: ReadonlyArray<readonly [number, readonly string[]]> = [
-  [1, ['b', 'bytes']],
-  [2 ** 10, ['k', 'kb', 'kibibytes']],
-  [2 ** 20, ['m', 'mb', 'mebibytes']],
-  [2 ** 30, ['g', 'gb', 'gibibytes']],
-  [2 ** 40, ['t', 'tb', 'tebibytes']],
-];
-
-const QUANTITY = /^([+-]?(?:\d+(?:\.\d*)?|\.\d+))(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?\d+)?$/;
-const QUANTITY_FACTORS: Readonly<Record<string, number>> = {
-  Ki: 2 ** 10,
-  Mi: 2 ** 20,
-  Gi: 2 ** 30,
-  Ti: 2 ** 40,
-  Pi: 2 ** 50,
-  Ei: 2 ** 60,
-  n: 1e-9,
-  u: 1e-6,
-  m: 1e-3,
-  '': 1,
-  k: 1e3,
-  M: 1e6,
-  G: 1e9,
-  T: 1e12,
-  P: 1e15,
-  E: 1e18,
-};
-
-/** Bytes of a Flink memory size ("2048m", "1 gb", "1024"), or undefined if it is not one. */
-export function parseFlinkMemorySize(text: string): number | undefined {
-  const match = /^(\d+)\s*([a-zA-Z]*)$/.exec(text.trim());
-  if (!match) return undefined;
-  const unit = (match[2] ?? '').toLowerCase();
-  const factor = unit === '' ? 1 : FLINK_UNITS.find(([, names]) => names.includes(unit))?.[0];
-  return factor === undefined ? undefined : Number(match[1]) * factor;
-}
+export { parseFlinkMemorySize };
 
 /** The number a Kubernetes quantity stands for (cores for cpu, bytes for memory). */
 export function parseQuantity(value: string | number): number {
-  if (typeof value === 'number') return value;
-  const match = QUANTITY.exec(value.trim());
-  if (!match) throw new Error(`'${value}' is not a valid quantity`);
-  const suffix = match[2] ?? '';
-  const factor = /^[eE]/.test(suffix) ? 10 ** Number(suffix.slice(1)) : (QUANTITY_FACTORS[suffix] ?? 1);
-  return Number(match[1]) * factor;
+  const parsed = parseKubernetesQuantity(value);
+  if (!parsed.ok) throw new Error(parsed.error);
+  return parsed.value;
 }
 
 /**
@@ -55,24 +23,15 @@ export function parseQuantity(value: string | number): number {
  * else a Kubernetes quantity written in any case, with an optional trailing "b" ("2Gi", "2GB").
  */
 export function parseResourceMemory(value: string | number): number {
-  if (typeof value === 'number') return Math.floor(value);
-  const flink = parseFlinkMemorySize(value);
-  if (flink !== undefined) return flink;
-  let normalized = value.replace(/\s/g, '').toUpperCase();
-  if (normalized.endsWith('B')) normalized = normalized.slice(0, -1);
-  if (normalized.endsWith('I')) normalized = `${normalized.slice(0, -1)}i`;
-  normalized = normalized.replace(/K(i?)$/, (_, i: string) => (i ? 'Ki' : 'k'));
-  try {
-    return Math.floor(parseQuantity(normalized));
-  } catch {
-    throw new Error(`'${value}' is not a memory size`);
-  }
+  const parsed = parseMemory(value);
+  if (!parsed.ok) throw new Error(parsed.error);
+  return Math.floor(parsed.value);
 }
 
 /** A byte count the way Flink prints a memory size: the largest exact unit ("2 gb", "1536 mb"). */
 export function formatMemorySize(bytes: number): string {
-  let chosen: readonly [number, readonly string[]] = FLINK_UNITS[0]!;
-  for (const unit of FLINK_UNITS) {
+  let chosen: readonly [number, readonly string[]] = FLINK_MEMORY_UNITS[0]!;
+  for (const unit of FLINK_MEMORY_UNITS) {
     if (bytes % unit[0] === 0) chosen = unit;
     else break;
   }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseQuantity, resolveEnv, type DataSource } from '../../../../src/devcluster/agent/env.ts';
+import { resolveEnv, type DataSource } from '../../../../src/devcluster/agent/env.ts';
 import { LaunchError, rewriteMountedPaths, toHostPath } from '../../../../src/devcluster/agent/runtimes.ts';
 
 const data: DataSource = {
@@ -55,14 +55,6 @@ test('a missing ConfigMap key is a CreateContainerConfigError unless optional', 
       e instanceof LaunchError && e.reason === 'CreateContainerConfigError' && /nope/.test(e.message),
   );
   assert.deepEqual(await resolveEnv(pod, ref(true), '127.10.0.1', data), {});
-});
-
-test('quantities parse to base units', () => {
-  assert.equal(parseQuantity('2Gi'), 2 * 1024 ** 3);
-  assert.equal(parseQuantity('500m'), 0.5);
-  assert.equal(parseQuantity('1.5'), 1.5);
-  assert.equal(parseQuantity('2048M'), 2.048e9);
-  assert.equal(parseQuantity('12Q'), undefined);
 });
 
 test('mounted container paths map to the host folders behind them, longest mount first', () => {
