@@ -3,21 +3,13 @@
  * Deployment in the API server and the job as Flink's REST API reports it. Produced by `observe`,
  * consumed by the pure planner.
  */
+import { TERMINAL_JOB_STATES, type JobState } from '../../flink/rest/types.ts';
 
-export type FlinkJobState =
-  | 'INITIALIZING'
-  | 'CREATED'
-  | 'RUNNING'
-  | 'FAILING'
-  | 'FAILED'
-  | 'CANCELLING'
-  | 'CANCELED'
-  | 'FINISHED'
-  | 'RESTARTING'
-  | 'SUSPENDED'
-  | 'RECONCILING';
+/** Job states as Flink's REST API reports them. */
+export type FlinkJobState = JobState;
 
-export const GLOBALLY_TERMINAL_JOB_STATES: ReadonlySet<string> = new Set(['FAILED', 'CANCELED', 'FINISHED']);
+/** Terminal job states, as a set of plain strings (status holds states as strings). */
+export const GLOBALLY_TERMINAL_JOB_STATES: ReadonlySet<string> = TERMINAL_JOB_STATES;
 
 export type ObservedJobManager =
   | { exists: false }

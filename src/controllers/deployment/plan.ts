@@ -18,7 +18,7 @@ import type {
   FlinkDeploymentStatus,
   JobSpec,
 } from '../../api/index.ts';
-import { flattenConfiguration } from '../common/configuration.ts';
+import { flattenFlinkConfiguration } from '../../flink/config/effective.ts';
 import {
   parseReconciledSpec,
   serializeReconciledSpec,
@@ -892,7 +892,7 @@ function taskManagerStatus(p: Planner, status: Status): Status['taskManager'] {
   const name = p.input.resource.metadata.name ?? '';
   const running = status.jobStatus?.state === 'RUNNING' || status.jobStatus?.state === 'RECONCILING';
   if (!running) return { labelSelector: '', replicas: 0 };
-  const config = flattenConfiguration(spec.flinkConfiguration);
+  const config = flattenFlinkConfiguration(spec.flinkConfiguration);
   const slots = Math.max(1, Number(config['taskmanager.numberOfTaskSlots'] ?? 1) || 1);
   const parallelism = spec.job.parallelism ?? Number(config['parallelism.default'] ?? 1);
   const replicas =

@@ -4,7 +4,7 @@
  * change needs a redeploy at all.
  */
 import type { FlinkDeploymentSpec, JobSpec } from '../../api/index.ts';
-import { flattenConfiguration } from '../common/configuration.ts';
+import { flattenFlinkConfiguration } from '../../flink/config/effective.ts';
 
 export type DiffType = 'IGNORE' | 'SCALE' | 'UPGRADE' | 'SAVEPOINT_REDEPLOY';
 
@@ -133,8 +133,8 @@ export function diffSpecs(recorded: FlinkDeploymentSpec, desired: FlinkDeploymen
     else record(`job.${key}`, 'UPGRADE', a, b);
   }
 
-  const confA = flattenConfiguration(before.flinkConfiguration);
-  const confB = flattenConfiguration(after.flinkConfiguration);
+  const confA = flattenFlinkConfiguration(before.flinkConfiguration);
+  const confB = flattenFlinkConfiguration(after.flinkConfiguration);
   for (const key of new Set([...Object.keys(confA), ...Object.keys(confB)])) {
     if (confA[key] === confB[key]) continue;
     const ignored = IGNORED_CONFIG_PREFIXES.some((p) => key === p || key.startsWith(`${p}.`));

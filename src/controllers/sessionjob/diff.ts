@@ -6,7 +6,7 @@
  * configuration) is an upgrade.
  */
 import type { FlinkSessionJobSpec } from '../../api/index.ts';
-import { flattenConfiguration } from '../common/configuration.ts';
+import { flattenFlinkConfiguration } from '../../flink/config/effective.ts';
 
 const IGNORED_JOB_FIELDS = new Set([
   'savepointTriggerNonce',
@@ -38,8 +38,8 @@ export function upgradeChanges(before: FlinkSessionJobSpec, after: FlinkSessionJ
     if (IGNORED_JOB_FIELDS.has(key)) continue;
     if (!same(jobBefore[key], jobAfter[key])) changes.push(`job.${key}`);
   }
-  const confBefore = flattenConfiguration(before.flinkConfiguration);
-  const confAfter = flattenConfiguration(after.flinkConfiguration);
+  const confBefore = flattenFlinkConfiguration(before.flinkConfiguration);
+  const confAfter = flattenFlinkConfiguration(after.flinkConfiguration);
   for (const key of [...new Set([...Object.keys(confBefore), ...Object.keys(confAfter)])].sort()) {
     if (ignoredConfigKey(key)) continue;
     if (confBefore[key] !== confAfter[key]) changes.push(`flinkConfiguration.${key}`);

@@ -5,7 +5,7 @@
  */
 import type { OperatorConfig } from '../../runtime/index.ts';
 import { parseDurationMs, type ConfigOption } from '../../runtime/index.ts';
-import { flattenConfiguration } from '../common/configuration.ts';
+import { flattenFlinkConfiguration } from '../../flink/config/effective.ts';
 
 const PREFIX = 'kubernetes.operator.';
 
@@ -91,7 +91,7 @@ export function resourceConfig(
   ...layers: (Record<string, unknown> | undefined)[]
 ): OperatorConfig {
   let config = base;
-  for (const layer of layers) config = config.with(flattenConfiguration(layer));
+  for (const layer of layers) config = config.with(flattenFlinkConfiguration(layer));
   return config;
 }
 

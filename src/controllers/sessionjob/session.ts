@@ -3,7 +3,7 @@ import { FLINK_DEPLOYMENT, type FlinkDeployment } from '../../api/index.ts';
 import { FlinkRestClient } from '../../flink/rest/client.ts';
 import { DEFAULT_REST_PORT, type RestAddressResolver } from '../../flink/rest/address.ts';
 import { isNotFound, type KubeClient, type ResourceType } from '../../runtime/index.ts';
-import { flattenConfiguration } from '../common/configuration.ts';
+import { flattenFlinkConfiguration } from '../../flink/config/effective.ts';
 import { FlinkKeys, haEnabled } from './options.ts';
 
 export const FLINK_DEPLOYMENTS: ResourceType = {
@@ -52,14 +52,14 @@ export function sessionState(
     return {
       kind: 'not-ready',
       message: `Session cluster FlinkDeployment ${id} is not ready (JobManager deployment status ${jm})`,
-      ha: haEnabled(flattenConfiguration(deployment.spec.flinkConfiguration)),
+      ha: haEnabled(flattenFlinkConfiguration(deployment.spec.flinkConfiguration)),
     };
   }
   return { kind: 'ready' };
 }
 
 export function restPort(deployment: FlinkDeployment): number {
-  const text = flattenConfiguration(deployment.spec.flinkConfiguration)[FlinkKeys.restPort];
+  const text = flattenFlinkConfiguration(deployment.spec.flinkConfiguration)[FlinkKeys.restPort];
   const port = Number(text);
   return text !== undefined && Number.isInteger(port) && port > 0 ? port : DEFAULT_REST_PORT;
 }

@@ -8,7 +8,7 @@ import type { FlinkSessionJobSpec } from '../../api/index.ts';
 import type { ArtifactFetchers } from '../../flink/artifacts/fetch.ts';
 import { FlinkRestError, type FlinkRestClient } from '../../flink/rest/client.ts';
 import type { JarRunRequest } from '../../flink/rest/types.ts';
-import { flattenConfiguration } from '../common/configuration.ts';
+import { flattenFlinkConfiguration } from '../../flink/config/effective.ts';
 
 /** A new Flink job id: 32 hex digits. */
 export const newJobId = (): string => randomBytes(16).toString('hex');
@@ -34,7 +34,7 @@ export const CHECKPOINT_RETENTION_KEY = 'execution.checkpointing.externalized-ch
  */
 export function jobConfiguration(spec: FlinkSessionJobSpec): Record<string, string> {
   const config = Object.fromEntries(
-    Object.entries(flattenConfiguration(spec.flinkConfiguration)).filter(
+    Object.entries(flattenFlinkConfiguration(spec.flinkConfiguration)).filter(
       ([key]) => !NOT_SHIPPED_PREFIXES.some((p) => key.startsWith(p)),
     ),
   );

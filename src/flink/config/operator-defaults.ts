@@ -4,6 +4,7 @@
  * `kubernetes.operator.default-configuration.flink-version.<v>+.` for every version up to the
  * resource's (oldest first) and `...flink-version.<v>.` for exactly its version.
  */
+import { JAVA17_MODULE_OPTIONS } from './java.ts';
 import { FLINK_VERSIONS } from '../../api/index.ts';
 import { NAMESPACE_DEFAULTS_PREFIX, VERSION_DEFAULTS_PREFIX } from './keys.ts';
 
@@ -15,25 +16,7 @@ export type FlinkVersion = (typeof FLINK_VERSIONS)[number];
  * `env.java.default-opts.all` from 1.19 so that user `opts.all` are added to them).
  */
 export const DEFAULT_OPERATOR_CONFIGURATION: Readonly<Record<string, string>> = (() => {
-  const java17Flags = [
-    '--add-exports=java.base/sun.net.util=ALL-UNNAMED',
-    '--add-exports=java.rmi/sun.rmi.registry=ALL-UNNAMED',
-    '--add-exports=java.security.jgss/sun.security.krb5=ALL-UNNAMED',
-    ...[
-      'java.lang',
-      'java.net',
-      'java.io',
-      'java.nio',
-      'sun.nio.ch',
-      'java.lang.reflect',
-      'java.text',
-      'java.time',
-      'java.util',
-      'java.util.concurrent',
-      'java.util.concurrent.atomic',
-      'java.util.concurrent.locks',
-    ].map((pkg) => `--add-opens=java.base/${pkg}=ALL-UNNAMED`),
-  ].join(' ');
+  const java17Flags = JAVA17_MODULE_OPTIONS.join(' ');
   return {
     'taskmanager.numberOfTaskSlots': '1',
     'parallelism.default': '1',

@@ -7,33 +7,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { FlinkDistribution } from '../dist/distribution.ts';
+import { JAVA17_MODULE_OPTIONS } from '../config/java.ts';
 import type { FlinkConfig } from './config.ts';
 
 const run = promisify(execFile);
 
 /**
- * Module options Flink needs on Java 17. The distribution's default config.yaml carries them in
- * `env.java.opts.all`, but a configuration written by someone else may not, so we always pass them.
+ * The distribution's default config.yaml carries these in `env.java.opts.all`, but a configuration
+ * written by someone else may not, so we always pass them.
  */
-export const JAVA17_MODULE_OPTIONS: readonly string[] = [
-  '--add-exports=java.base/sun.net.util=ALL-UNNAMED',
-  '--add-exports=java.rmi/sun.rmi.registry=ALL-UNNAMED',
-  '--add-exports=java.security.jgss/sun.security.krb5=ALL-UNNAMED',
-  ...[
-    'java.lang',
-    'java.net',
-    'java.io',
-    'java.nio',
-    'sun.nio.ch',
-    'java.lang.reflect',
-    'java.text',
-    'java.time',
-    'java.util',
-    'java.util.concurrent',
-    'java.util.concurrent.atomic',
-    'java.util.concurrent.locks',
-  ].map((pkg) => `--add-opens=java.base/${pkg}=ALL-UNNAMED`),
-];
+export { JAVA17_MODULE_OPTIONS };
 
 /** Every jar of lib/ in name order with flink-dist last, as the scripts build it. */
 export function flinkClasspath(libDir: string): string[] {

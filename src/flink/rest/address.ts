@@ -7,6 +7,7 @@
  *   EndpointSlices; so the Service's selector and `rest` port are read and the first Ready
  *   JobManager pod's IP is used instead.
  */
+import { restServiceName } from '../resources/names.ts';
 import type { ConfigOption, KubeClient, KubeObject, OperatorConfig } from '../../runtime/index.ts';
 import { WellKnown } from '../../runtime/index.ts';
 
@@ -45,8 +46,6 @@ export class RestAddressUnavailable extends Error {
     this.name = 'RestAddressUnavailable';
   }
 }
-
-export const restServiceName = (name: string): string => `${name}-rest`;
 
 export function serviceDnsAddress(target: RestTarget): string {
   return `http://${restServiceName(target.name)}.${target.namespace}:${target.port ?? DEFAULT_REST_PORT}`;
