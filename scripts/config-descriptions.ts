@@ -238,7 +238,7 @@ export const OPTION_DESCRIPTIONS: Record<string, OptionDescription> = {
     'Flink key: older name of `execution.checkpointing.savepoint-dir`.',
     true,
   ),
-  'kubernetes.operator.execution.checkpointing.timeout': d(
+  'execution.checkpointing.timeout': d(
     'Duration',
     'How long a snapshot the operator triggers may run before it counts as failed.',
     true,

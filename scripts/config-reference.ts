@@ -24,7 +24,7 @@ export function optionModules(): { file: string; title: string }[] {
     .sort();
   const titles: Record<string, string> = {
     deployment: 'FlinkDeployment reconciliation',
-    sessionjob: 'Jobs, savepoints and snapshots',
+    common: 'Jobs, savepoints and snapshots',
   };
   return [
     { file: 'src/runtime/config/options.ts', title: 'Operator runtime' },

@@ -18,7 +18,7 @@ import { parseReconciledSpec, serializeReconciledSpec } from '../controllers/com
 import { deploymentPolicy } from '../controllers/deployment/options.ts';
 import { planDeployment, type ClusterAction } from '../controllers/deployment/plan.ts';
 import { diffSpecs, type SpecDiff } from '../controllers/deployment/spec-diff.ts';
-import { resourceConfig } from '../controllers/sessionjob/options.ts';
+import { resourceConfig } from '../controllers/common/options.ts';
 import { effectiveConfiguration } from '../flink/config/index.ts';
 import { allObjects, desiredObjects } from '../flink/resources/index.ts';
 import { OperatorConfig } from '../runtime/index.ts';

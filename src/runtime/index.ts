@@ -16,7 +16,13 @@ export { EventRecorder, type EventInput, type EventType, type EventComponent } f
 export { updateStatus } from './status.ts';
 export { addFinalizer, removeFinalizer, hasFinalizer } from './finalizers.ts';
 export { OperatorConfig, watchedNamespaces, prometheusPort } from './config/operator-config.ts';
-export { RuntimeOptions, ALL_NAMESPACES, operatorOption, type ConfigOption } from './config/options.ts';
+export {
+  RuntimeOptions,
+  ALL_NAMESPACES,
+  operatorOption,
+  flinkOption,
+  type ConfigOption,
+} from './config/options.ts';
 export { loadOperatorConfig, type ConfigSource } from './config/loader.ts';
 export { parseDurationMs } from './config/duration.ts';
 export { createLogger, type Logger } from './logger.ts';

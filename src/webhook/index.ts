@@ -4,7 +4,7 @@
  * renews before it expires and publishes as the caBundle of its webhook configurations.
  */
 import { FLINK_DEPLOYMENTS } from '../controllers/sessionjob/session.ts';
-import { JobOptions } from '../controllers/sessionjob/options.ts';
+import { JobOptions } from '../controllers/common/options.ts';
 import { isNotFound, type KubeClient, type Logger, type OperatorConfig } from '../runtime/index.ts';
 import { mutate, validate, type AdmissionRequest } from './admission.ts';
 import {

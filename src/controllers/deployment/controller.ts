@@ -25,7 +25,7 @@ import {
   createSnapshotResource,
   snapshotResourcesEnabled,
 } from '../snapshot/index.ts';
-import { JobOptions, resourceConfig, savepointDirectory } from '../sessionjob/options.ts';
+import { JobOptions, resourceConfig, savepointDirectory } from '../common/options.ts';
 import { applyAction } from './apply.ts';
 import { observeDeployment } from './observe.ts';
 import { deploymentPolicy } from './options.ts';

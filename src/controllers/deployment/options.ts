@@ -3,13 +3,11 @@
  * operator's defaults. Each may be set per resource in `spec.flinkConfiguration`.
  */
 import { OperatorConfig, RuntimeOptions, operatorOption as o } from '../../runtime/index.ts';
-import { JobOptions, SnapshotOptions } from '../sessionjob/options.ts';
+import { JobOptions, SnapshotOptions, periodicIntervalMs } from '../common/options.ts';
 import type { DeploymentPolicy } from './policy.ts';
 
 export const DeploymentOptions = {
   jmDeploymentRecovery: o.bool('jm-deployment-recovery.enabled', true),
-  periodicSavepointInterval: o.optionalDuration('periodic.savepoint.interval'),
-  periodicCheckpointInterval: o.optionalDuration('periodic.checkpoint.interval'),
   savepointTriggerGracePeriod: o.duration('savepoint.trigger.grace-period', 60_000),
   checkpointTriggerGracePeriod: o.duration('checkpoint.trigger.grace-period', 60_000),
   savepointCleanupEnabled: o.bool('savepoint.cleanup.enabled', true),
@@ -25,8 +23,8 @@ export function deploymentPolicy(config: OperatorConfig): DeploymentPolicy {
   const maxAge = config.get(SnapshotOptions.historyMaxAge);
   const maxAgeCap = config.get(SnapshotOptions.historyMaxAgeThreshold);
   const format = config.get(SnapshotOptions.savepointFormatType).toUpperCase();
-  const periodicSavepoint = config.get(DeploymentOptions.periodicSavepointInterval);
-  const periodicCheckpoint = config.get(DeploymentOptions.periodicCheckpointInterval);
+  const periodicSavepoint = periodicIntervalMs(config.get(JobOptions.periodicSavepointInterval));
+  const periodicCheckpoint = periodicIntervalMs(config.get(JobOptions.periodicCheckpointInterval));
   return {
     reconcileIntervalMs: config.get(RuntimeOptions.reconcileInterval),
     progressCheckIntervalMs: config.get(JobOptions.progressCheckInterval),

@@ -23,7 +23,6 @@ import {
   type OperatorConfig,
   type ReconcileContext,
   type ResourceType,
-  parseDurationMs,
 } from '../../runtime/index.ts';
 import { SNAPSHOT_LABELS } from '../snapshot/labels.ts';
 import {
@@ -32,7 +31,7 @@ import {
   createSnapshotResource,
   snapshotResourcesEnabled,
 } from '../snapshot/resources.ts';
-import { JobOptions, resourceConfig } from './options.ts';
+import { JobOptions, periodicIntervalMs, resourceConfig } from '../common/options.ts';
 import { applyObservation, periodicDue, plan, planCleanup, type JobObservation, type Step } from './plan.ts';
 import { readDeployment, restClientFor, sessionState, type SessionState } from './session.ts';
 import {
@@ -544,16 +543,14 @@ function validationProblem(raw: FlinkSessionJob, observed: Observed): string | u
 
 /** A periodic interval as milliseconds; 0 or empty turns it off, and so (with a log line) does a cron expression. */
 function intervalMs(text: string | undefined, ctx: Ctx): number | undefined {
-  if (text === undefined) return undefined;
-  try {
-    return parseDurationMs(text);
-  } catch {
+  const ms = periodicIntervalMs(text);
+  if (text !== undefined && text.trim() !== '' && text.trim() !== '0' && ms === undefined) {
     ctx.log.warn(
       { interval: text },
       'periodic snapshot interval is not a duration; cron expressions are not supported for session jobs',
     );
-    return undefined;
   }
+  return ms;
 }
 
 /** The first line of a failed job's root exception (Flink 2 reports it only in the history). */

@@ -5,4 +5,4 @@ export {
   FLINK_SESSION_JOBS,
   type SessionJobControllerOptions,
 } from './controller.ts';
-export { JobOptions, SnapshotOptions, resourceConfig } from './options.ts';
+export { JobOptions, SnapshotOptions, resourceConfig } from '../common/options.ts';

@@ -1,7 +1,7 @@
 /** The REST operations that stop a job or take a snapshot of it, with the waits they need. */
 import type { FlinkRestClient } from '../../flink/rest/client.ts';
 import type { OperatorConfig } from '../../runtime/index.ts';
-import { SnapshotOptions, savepointDirectory } from './options.ts';
+import { SnapshotOptions, savepointDirectory } from '../common/options.ts';
 import { TERMINAL_STATES, type SessionJobStatus } from './status.ts';
 
 export const savepointFormat = (config: OperatorConfig): 'CANONICAL' | 'NATIVE' =>

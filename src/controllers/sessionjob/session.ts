@@ -4,7 +4,7 @@ import { FlinkRestClient } from '../../flink/rest/client.ts';
 import { DEFAULT_REST_PORT, type RestAddressResolver } from '../../flink/rest/address.ts';
 import { isNotFound, type KubeClient, type ResourceType } from '../../runtime/index.ts';
 import { flattenFlinkConfiguration } from '../../flink/config/effective.ts';
-import { FlinkKeys, haEnabled } from './options.ts';
+import { FlinkKeys, haEnabled } from '../common/options.ts';
 
 export const FLINK_DEPLOYMENTS: ResourceType = {
   group: 'flink.apache.org',

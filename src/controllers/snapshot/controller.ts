@@ -20,7 +20,7 @@ import {
   type OperatorConfig,
   type ReconcileContext,
 } from '../../runtime/index.ts';
-import { JobOptions, SnapshotOptions, resourceConfig, savepointDirectory } from '../sessionjob/options.ts';
+import { JobOptions, SnapshotOptions, resourceConfig, savepointDirectory } from '../common/options.ts';
 import { FLINK_DEPLOYMENTS, readDeployment, restClientFor } from '../sessionjob/session.ts';
 import { disposeSavepoint } from './disposal.ts';
 import { isSavepoint, snapshotLabels } from './labels.ts';

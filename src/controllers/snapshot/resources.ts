@@ -6,7 +6,7 @@
  */
 import type { FlinkDeployment, FlinkSessionJob, FlinkStateSnapshot } from '../../api/index.ts';
 import { isNotFound, type KubeClient, type OperatorConfig, type ResourceType } from '../../runtime/index.ts';
-import { SnapshotOptions } from '../sessionjob/options.ts';
+import { SnapshotOptions } from '../common/options.ts';
 import {
   SNAPSHOT_LABELS,
   isSavepoint,

@@ -29,30 +29,48 @@ function parseNumber(text: string): number {
 }
 
 function option<T>(
+  prefix: string,
   name: string,
   defaultValue: T,
   parse: (text: string) => T,
   deprecatedNames: string[] = [],
 ): ConfigOption<T> {
-  return { key: PREFIX + name, defaultValue, parse, deprecatedKeys: deprecatedNames.map((n) => PREFIX + n) };
+  return { key: prefix + name, defaultValue, parse, deprecatedKeys: deprecatedNames.map((n) => prefix + n) };
+}
+
+/** Builders of typed options whose keys start with `prefix`. */
+function optionBuilders(prefix: string) {
+  return {
+    duration: (name: string, ms: number, deprecated?: string[]) =>
+      option(prefix, name, ms, parseDurationMs, deprecated),
+    optionalDuration: (name: string) => option<number | undefined>(prefix, name, undefined, parseDurationMs),
+    integer: (name: string, value: number, deprecated?: string[]) =>
+      option(prefix, name, value, parseInteger, deprecated),
+    optionalInteger: (name: string) => option<number | undefined>(prefix, name, undefined, parseInteger),
+    number: (name: string, value: number) => option(prefix, name, value, parseNumber),
+    bool: (name: string, value: boolean) => option(prefix, name, value, parseBoolean),
+    text: (name: string, value: string) => option(prefix, name, value, (t) => t.trim()),
+    optionalText: (name: string) =>
+      option<string | undefined>(prefix, name, undefined, (t) => (t.trim() === '' ? undefined : t.trim())),
+    /** Flink lists are `;`-separated; `,` is accepted as well. */
+    list: (name: string, value: string[]) =>
+      option(prefix, name, value, (t) =>
+        t
+          .split(/[;,]/)
+          .map((item) => item.trim())
+          .filter((item) => item !== ''),
+      ),
+  };
 }
 
 /**
  * Builders for `kubernetes.operator.<name>` options; controllers declare their own keys with them.
  * Names are relative to the `kubernetes.operator.` prefix.
  */
-export const operatorOption = {
-  duration: (name: string, ms: number, deprecated?: string[]) =>
-    option(name, ms, parseDurationMs, deprecated),
-  optionalDuration: (name: string) => option<number | undefined>(name, undefined, parseDurationMs),
-  integer: (name: string, value: number, deprecated?: string[]) =>
-    option(name, value, parseInteger, deprecated),
-  number: (name: string, value: number) => option(name, value, parseNumber),
-  bool: (name: string, value: boolean) => option(name, value, parseBoolean),
-  text: (name: string, value: string) => option(name, value, (t) => t.trim()),
-  optionalText: (name: string) =>
-    option<string | undefined>(name, undefined, (t) => (t.trim() === '' ? undefined : t.trim())),
-};
+export const operatorOption = optionBuilders(PREFIX);
+
+/** Builders for Flink's own keys (no prefix), which the operator reads from a resource's configuration. */
+export const flinkOption = optionBuilders('');
 
 const { duration, optionalDuration, integer, bool, text, optionalText } = operatorOption;
 
