@@ -2,6 +2,7 @@
  * Installs our CRDs into a cluster and waits until the API server serves them. Safe to call from
  * several processes at once: whoever loses a race reads the winner's object and replaces it.
  */
+import { createHash } from 'node:crypto';
 import * as k8s from '@kubernetes/client-node';
 import { buildCrds, type CustomResourceDefinition } from './crd.ts';
 
@@ -10,7 +11,7 @@ import { buildCrds, type CustomResourceDefinition } from './crd.ts';
 const CRDS = { group: 'apiextensions.k8s.io', version: 'v1', plural: 'customresourcedefinitions' };
 
 interface CrdState {
-  metadata?: { resourceVersion?: string };
+  metadata?: { resourceVersion?: string; annotations?: Record<string, string> };
   status?: { conditions?: Array<{ type?: string; status?: string }> };
 }
 
@@ -28,14 +29,31 @@ async function read(api: k8s.CustomObjectsApi, name: string): Promise<CrdState |
   }
 }
 
-async function createOrReplace(api: k8s.CustomObjectsApi, crd: CustomResourceDefinition): Promise<void> {
+/**
+ * Marks what an installed CRD was made from: replacing a CRD makes the API server re-initialize
+ * the resource's storage (and interrupt every watch of it), so an unchanged CRD is left alone.
+ */
+const SPEC_HASH_ANNOTATION = 'flink-operator.dev/crd-spec-hash';
+
+async function createOrReplace(
+  api: k8s.CustomObjectsApi,
+  definition: CustomResourceDefinition,
+): Promise<void> {
+  const hash = createHash('sha256').update(JSON.stringify(definition.spec)).digest('hex').slice(0, 32);
+  const crd = {
+    ...definition,
+    metadata: {
+      ...definition.metadata,
+      annotations: { [SPEC_HASH_ANNOTATION]: hash },
+    },
+  };
   const name = crd.metadata.name;
   for (let attempt = 0; ; attempt++) {
     try {
       const existing = await read(api, name);
       if (!existing) {
         await api.createClusterCustomObject({ ...CRDS, body: crd });
-      } else {
+      } else if (existing.metadata?.annotations?.[SPEC_HASH_ANNOTATION] !== hash) {
         const resourceVersion = existing.metadata?.resourceVersion;
         await api.replaceClusterCustomObject({
           ...CRDS,
