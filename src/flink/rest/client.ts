@@ -16,6 +16,9 @@ import type {
   JobDetails,
   JobExceptions,
   JobOverview,
+  JobPlan,
+  AggregatedMetric,
+  JobResourceRequirements,
   SavepointFormatType,
   SavepointStatus,
   TriggerResponse,
@@ -144,6 +147,49 @@ export class FlinkRestClient {
 
   checkpointStatistics(jobId: string, opts?: CallOptions): Promise<CheckpointingStatistics> {
     return this.request('GET', `/jobs/${enc(jobId)}/checkpoints`, undefined, opts);
+  }
+
+  /** GET /jobs/:id/plan: vertices and the edges between them. */
+  jobPlan(jobId: string, opts?: CallOptions): Promise<JobPlan> {
+    return this.request('GET', `/jobs/${enc(jobId)}/plan`, undefined, opts);
+  }
+
+  /**
+   * Metrics of a job vertex aggregated over its subtasks. Without names, the names of the metrics
+   * the vertex has (only `id` set).
+   */
+  vertexSubtaskMetrics(
+    jobId: string,
+    vertexId: string,
+    names?: readonly string[],
+    opts?: CallOptions,
+  ): Promise<AggregatedMetric[]> {
+    const query = names ? `?get=${names.map(enc).join(',')}` : '';
+    return this.request(
+      'GET',
+      `/jobs/${enc(jobId)}/vertices/${enc(vertexId)}/subtasks/metrics${query}`,
+      undefined,
+      opts,
+    );
+  }
+
+  /** Metrics aggregated over all TaskManagers. */
+  taskManagerMetrics(names: readonly string[], opts?: CallOptions): Promise<AggregatedMetric[]> {
+    return this.request('GET', `/taskmanagers/metrics?get=${names.map(enc).join(',')}`, undefined, opts);
+  }
+
+  /** The parallelism bounds the adaptive scheduler runs each vertex with (Flink 1.18+). */
+  resourceRequirements(jobId: string, opts?: CallOptions): Promise<JobResourceRequirements> {
+    return this.request('GET', `/jobs/${enc(jobId)}/resource-requirements`, undefined, opts);
+  }
+
+  /** Changes those bounds: the adaptive scheduler rescales the running job in place. */
+  async updateResourceRequirements(
+    jobId: string,
+    requirements: JobResourceRequirements,
+    opts?: CallOptions,
+  ): Promise<void> {
+    await this.request('PUT', `/jobs/${enc(jobId)}/resource-requirements`, requirements, opts);
   }
 
   /** Uploads a jar; returns its id on the cluster (the last path segment of Flink's `filename`). */

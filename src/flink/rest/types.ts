@@ -55,8 +55,46 @@ export interface JobDetails {
   maxParallelism?: number;
   now: number;
   timestamps: Partial<Record<JobState, number>>;
-  vertices: { id: string; name: string; parallelism: number; status: string }[];
+  vertices: {
+    id: string;
+    name: string;
+    parallelism: number;
+    /** Key groups of the vertex. */
+    maxParallelism?: number;
+    status: string;
+    /** Accumulated I/O counters of the vertex over all subtasks. */
+    metrics?: Partial<Record<'read-records' | 'write-records' | 'accumulated-busy-time', number>>;
+  }[];
 }
+
+/** GET /jobs/:jobid/plan: the job graph with its edges. */
+export interface JobPlan {
+  plan: {
+    jid: string;
+    name: string;
+    nodes: {
+      id: string;
+      parallelism: number;
+      description?: string;
+      inputs?: { num: number; id: string; ship_strategy: string; exchange?: string }[];
+    }[];
+  };
+}
+
+/** One metric aggregated over subtasks or TaskManagers (only the requested aggregates are present). */
+export interface AggregatedMetric {
+  id: string;
+  min?: number;
+  max?: number;
+  avg?: number;
+  sum?: number;
+}
+
+/** GET/PUT /jobs/:jobid/resource-requirements (Flink 1.18+, adaptive scheduler). */
+export type JobResourceRequirements = Record<
+  string,
+  { parallelism: { lowerBound: number; upperBound: number } }
+>;
 
 /** GET /config */
 export interface ClusterConfig {

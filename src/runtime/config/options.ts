@@ -47,7 +47,9 @@ function optionBuilders(prefix: string) {
     integer: (name: string, value: number, deprecated?: string[]) =>
       option(prefix, name, value, parseInteger, deprecated),
     optionalInteger: (name: string) => option<number | undefined>(prefix, name, undefined, parseInteger),
-    number: (name: string, value: number) => option(prefix, name, value, parseNumber),
+    number: (name: string, value: number, deprecated?: string[]) =>
+      option(prefix, name, value, parseNumber, deprecated),
+    optionalNumber: (name: string) => option<number | undefined>(prefix, name, undefined, parseNumber),
     bool: (name: string, value: boolean) => option(prefix, name, value, parseBoolean),
     text: (name: string, value: string) => option(prefix, name, value, (t) => t.trim()),
     optionalText: (name: string) =>

@@ -1,0 +1,165 @@
+/**
+ * The autoscaler step of a FlinkDeployment reconcile. When `job.autoscaler.enabled` is set and the
+ * job runs stable, it collects a metric sample, and once the metrics window is full decides new
+ * vertex parallelisms. Either way it returns the resource with the autoscaler's parallelism
+ * overrides written into its configuration in memory, never into the stored spec: the planner
+ * then sees them as a SCALE change and rescales in place or upgrades.
+ */
+import type { FlinkDeployment, FlinkDeploymentSpec } from '../api/index.ts';
+import { flattenFlinkConfiguration } from '../flink/config/effective.ts';
+import { KEYS } from '../flink/config/keys.ts';
+import { parseResourceMemory } from '../flink/config/memory.ts';
+import type { FlinkRestClient } from '../flink/rest/client.ts';
+import type { KubeClient, Logger, OperatorConfig } from '../runtime/index.ts';
+import { parseReconciledSpec } from '../controllers/common/reconciled-spec.ts';
+import { collect } from './collect.ts';
+import { decide, type TaskManagerResources } from './decide.ts';
+import { AutoscalerOptions, autoscalerSettings, type AutoscalerSettings } from './options.ts';
+import { AutoscalerStateStore, formatOverrides, parseOverrides } from './store.ts';
+import type { AutoscalerEvent, AutoscalerState } from './types.ts';
+import { addSample } from './window.ts';
+
+const OVERRIDES_KEY = KEYS.parallelismOverrides;
+
+export interface AutoscalerEventSink {
+  (event: {
+    type: 'Normal' | 'Warning';
+    reason: string;
+    message: string;
+    messageKey?: string;
+  }): Promise<void>;
+}
+
+export interface AutoscaleDeps {
+  client: KubeClient;
+  /** The resource's effective operator configuration (operator config + its flinkConfiguration). */
+  config: OperatorConfig;
+  /** A REST client of the running cluster, or undefined when it has no address. */
+  rest: () => Promise<FlinkRestClient | undefined>;
+  recordEvent: AutoscalerEventSink;
+  now: number;
+  log?: Logger;
+  signal?: AbortSignal;
+}
+
+/** Whether this reconcile may collect metrics: the job is running and the last change settled. */
+export function readyToCollect(deployment: FlinkDeployment, jobRunning: boolean): boolean {
+  const status = deployment.status;
+  return (
+    jobRunning &&
+    status?.lifecycleState === 'STABLE' &&
+    status.reconciliationStatus?.state === 'DEPLOYED' &&
+    status.jobStatus?.state === 'RUNNING' &&
+    Boolean(status.jobStatus.jobId)
+  );
+}
+
+export async function autoscale<T extends FlinkDeployment>(
+  deployment: T,
+  jobRunning: boolean,
+  deps: AutoscaleDeps,
+): Promise<T> {
+  if (!deployment.spec.job) return deployment;
+  const store = new AutoscalerStateStore(deps.client);
+  const settings = autoscalerSettings(deps.config, parseResourceMemory);
+  if (!settings.enabled) {
+    if (wasEnabled(deployment)) await store.delete(deployment, deps.signal);
+    return deployment;
+  }
+  let state = await store.load(deployment, deps.signal);
+  if (readyToCollect(deployment, jobRunning)) {
+    try {
+      state = await step(deployment, state, settings, deps);
+      await store.save(deployment, state, deps.signal);
+    } catch (err) {
+      if (deps.signal?.aborted) throw err;
+      deps.log?.warn({ err }, 'autoscaler step failed');
+      await deps.recordEvent({
+        type: 'Warning',
+        reason: 'AutoscalerError',
+        message: String((err as Error).message ?? err),
+      });
+    }
+  }
+  return withOverrides(deployment, state.parallelismOverrides);
+}
+
+/** The autoscaler was on for the deployed spec: its state (and overrides) must go now that it is off. */
+function wasEnabled(deployment: FlinkDeployment): boolean {
+  const last = parseReconciledSpec<FlinkDeploymentSpec>(
+    deployment.status?.reconciliationStatus?.lastReconciledSpec,
+  );
+  const config = flattenFlinkConfiguration(last?.spec.flinkConfiguration);
+  return (config[AutoscalerOptions.enabled.key] ?? '').trim().toLowerCase() === 'true';
+}
+
+async function step(
+  deployment: FlinkDeployment,
+  previous: AutoscalerState,
+  settings: AutoscalerSettings,
+  deps: AutoscaleDeps,
+): Promise<AutoscalerState> {
+  const rest = await deps.rest();
+  if (!rest) return previous;
+  const jobId = deployment.status!.jobStatus!.jobId!;
+  const observation = await collect(rest, jobId, deps.now);
+  const { state, window } = addSample(previous, observation, settings);
+  if (window.stage !== 'full') {
+    deps.log?.debug({ window }, 'autoscaler metrics window not full yet');
+    return state;
+  }
+  const decision = decide({
+    settings,
+    topology: observation.topology,
+    samples: state.metrics,
+    state,
+    now: deps.now,
+    taskManager: taskManagerResources(deployment, deps.config),
+  });
+  await recordEvents(decision.events, decision.state, settings, deps);
+  return decision.state;
+}
+
+/** Records each event unless the same one (reason and key) was recorded within `scaling.event.interval`. */
+async function recordEvents(
+  events: AutoscalerEvent[],
+  state: AutoscalerState,
+  settings: AutoscalerSettings,
+  deps: AutoscaleDeps,
+): Promise<void> {
+  for (const e of events) {
+    const id = `${e.reason}|${e.key}`;
+    const last = state.eventTimes[id];
+    if (last !== undefined && deps.now - last < settings.eventIntervalMs) continue;
+    state.eventTimes[id] = deps.now;
+    await deps.recordEvent({ type: e.type, reason: e.reason, message: e.message, messageKey: e.key });
+  }
+  const horizon = deps.now - settings.eventIntervalMs;
+  for (const [id, time] of Object.entries(state.eventTimes)) if (time < horizon) delete state.eventTimes[id];
+}
+
+function taskManagerResources(deployment: FlinkDeployment, config: OperatorConfig): TaskManagerResources {
+  const resource = deployment.spec.taskManager?.resource;
+  return {
+    cpu: resource?.cpu ?? 1,
+    memoryBytes: resource?.memory ? parseResourceMemory(resource.memory) : 0,
+    slots: Number(config.raw(KEYS.slots) ?? 1) || 1,
+  };
+}
+
+/**
+ * The resource with the overrides merged over the user's own `pipeline.jobvertex-parallelism-overrides`,
+ * in a flattened copy of its configuration; the stored object is not touched.
+ */
+export function withOverrides<T extends FlinkDeployment>(
+  deployment: T,
+  overrides: Record<string, number>,
+): T {
+  if (Object.keys(overrides).length === 0) return deployment;
+  const config = flattenFlinkConfiguration(deployment.spec.flinkConfiguration);
+  const merged = { ...parseOverrides(config[OVERRIDES_KEY]), ...overrides };
+  return {
+    ...deployment,
+    spec: { ...deployment.spec, flinkConfiguration: { ...config, [OVERRIDES_KEY]: formatOverrides(merged) } },
+  };
+}

@@ -1,0 +1,129 @@
+/**
+ * The autoscaler's data: the job graph it scales, the metric samples it collects from Flink, and
+ * what it remembers between reconciles (kept in the `autoscaler-<name>` ConfigMap). Everything is
+ * plain JSON: an unavailable metric is an absent field, never NaN.
+ */
+
+/** One job vertex (a chain of operators) of the running job graph. */
+export interface VertexInfo {
+  id: string;
+  name: string;
+  parallelism: number;
+  /** Key groups of the vertex (its max parallelism). */
+  maxParallelism: number;
+  /** Upstream vertices and how records are shipped to this one (HASH for keyBy, FORWARD, REBALANCE, ...). */
+  inputs: { id: string; shipStrategy: string }[];
+  /** Downstream vertex ids. */
+  outputs: string[];
+  /** Partitions a source reads (Kafka, Pulsar), when its metrics reveal them. */
+  sourcePartitions?: number;
+}
+
+/** The job graph, vertices in topological order (sources first). */
+export interface JobTopology {
+  vertices: VertexInfo[];
+}
+
+/** What one collection saw of one vertex. */
+export interface VertexSample {
+  /** Busy time per second of the busiest subtask, in ms (0-1000). */
+  busyTimeMaxMs?: number;
+  /** Average busy time per second over the subtasks, in ms. */
+  busyTimeAvgMs?: number;
+  /** Records the vertex took in since the job started (all subtasks). */
+  numRecordsIn?: number;
+  /** Records the vertex sent downstream since the job started (all subtasks). */
+  numRecordsOut?: number;
+  /** Records per second going into the vertex (all subtasks), as Flink's meter reports it. */
+  numRecordsInPerSecond?: number;
+  /** Records waiting at a source (sum of its readers' pendingRecords). */
+  lag?: number;
+}
+
+/** What one collection saw of the whole job. */
+export interface GlobalSample {
+  /** Share of time the busiest TaskManager spent in garbage collection (0-1). */
+  gcPressure?: number;
+  /** Used heap over max heap of the fullest TaskManager (0-1). */
+  heapUsage?: number;
+  heapUsedBytes?: number;
+}
+
+export interface MetricSample {
+  time: number;
+  vertices: Record<string, VertexSample>;
+  global: GlobalSample;
+}
+
+/** A scaling decision of one vertex, remembered to judge whether it worked. */
+export interface ScalingSummary {
+  time: number;
+  currentParallelism: number;
+  newParallelism: number;
+  /** Records per second the vertex could process at full load, before the change. */
+  trueProcessingRate: number;
+  /** What it should process after the change, scaling linearly. */
+  expectedProcessingRate: number;
+  targetDataRate: number;
+}
+
+/** A scale-down the vertex has wanted since `firstTriggerTime`, and what it recommended since. */
+export interface DelayedScaleDown {
+  firstTriggerTime: number;
+  recommendations: { time: number; parallelism: number; outsideBound: boolean }[];
+}
+
+/** Everything the autoscaler keeps between reconciles. */
+export interface AutoscalerState {
+  /** The job the samples belong to and when it last started running. */
+  jobId?: string;
+  jobRunningSince?: number;
+  topology?: JobTopology;
+  /** Samples collected after stabilisation, oldest first, trimmed to the metrics window. */
+  metrics: MetricSample[];
+  scalingHistory: Record<string, ScalingSummary[]>;
+  delayedScaleDown: Record<string, DelayedScaleDown>;
+  /** The vertex parallelisms the autoscaler applies (`pipeline.jobvertex-parallelism-overrides`). */
+  parallelismOverrides: Record<string, number>;
+  /** When each deduplicated event was last recorded, by its key. */
+  eventTimes: Record<string, number>;
+  /** The latest evaluation, for users: per vertex rates, utilisation and recommended parallelism. */
+  lastEvaluation?: { time: number; vertices: Record<string, VertexEvaluation> };
+}
+
+export const EMPTY_STATE: AutoscalerState = {
+  metrics: [],
+  scalingHistory: {},
+  delayedScaleDown: {},
+  parallelismOverrides: {},
+  eventTimes: {},
+};
+
+/** The evaluated metrics of one vertex over the window. Infinity is written as null in JSON. */
+export interface VertexEvaluation {
+  parallelism: number;
+  maxParallelism: number;
+  /** Busy share of the vertex (0-1). */
+  load: number;
+  /** Records per second the vertex could process at 100% busy time. */
+  trueProcessingRate: number;
+  /** Records per second the vertex must process: its sources' ingestion through the graph. */
+  targetDataRate: number;
+  /** Extra records per second to work off the current backlog within the catch-up duration. */
+  catchUpDataRate: number;
+  /** Processing capacity below which the vertex scales up. */
+  scaleUpRateThreshold: number;
+  /** Processing capacity above which the vertex scales down. */
+  scaleDownRateThreshold: number;
+  lag?: number;
+  recommendedParallelism?: number;
+}
+
+export interface AutoscalerEvent {
+  type: 'Normal' | 'Warning';
+  reason:
+    'ScalingReport' | 'IneffectiveScaling' | 'MemoryPressure' | 'ResourceQuotaReached' | 'AutoscalerError';
+  message: string;
+  /** Identical events with the same key are recorded at most once per `scaling.event.interval`. */
+  key: string;
+}
