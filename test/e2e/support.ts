@@ -38,6 +38,8 @@ export async function e2eEnv(prefix: string): Promise<E2eEnv> {
         'kubernetes.operator.rest.address-resolution': 'pod-ip',
         'kubernetes.operator.reconcile.interval': '10 s',
         'kubernetes.operator.observer.progress-check.interval': '1 s',
+        // Session jobs here take their jars from this machine's files.
+        'kubernetes.operator.user.artifacts.allowed-schemes': 'https;file',
       }),
       log: createLogger({ level: process.env.LOG_LEVEL ?? 'warn' }),
       healthPort: 0,
