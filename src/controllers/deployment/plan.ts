@@ -52,6 +52,8 @@ export type ClusterAction =
     }
   | { type: 'triggerCheckpoint'; jobId: string; triggerType: 'MANUAL' | 'PERIODIC' }
   | { type: 'scaleTaskManagers'; replicas: number }
+  /** Sets vertex parallelisms of the running job through the adaptive scheduler (Flink 1.18+). */
+  | { type: 'rescaleJob'; jobId: string; parallelism: Record<string, number> }
   | { type: 'disposeSavepoint'; location: string };
 
 export interface PlannedEvent {
@@ -609,16 +611,67 @@ function followUpgradeSavepoint(p: Planner): boolean {
 
 function scaleInPlace(p: Planner, diff: SpecDiff): boolean {
   const standalone = (p.spec.mode ?? 'native') === 'standalone';
+  if (!standalone) return rescaleJobInPlace(p, diff);
   const onlyReplicas = diff.changes.every((c) => c.startsWith('taskManager.replicas'));
-  if (!standalone || !onlyReplicas || p.spec.taskManager?.replicas === undefined) return false;
+  if (!onlyReplicas || p.spec.taskManager?.replicas === undefined) return false;
   p.actions.push({ type: 'scaleTaskManagers', replicas: p.spec.taskManager.replicas });
   p.event('Normal', 'Scaling', `Scaling TaskManagers to ${p.spec.taskManager.replicas} replicas`);
+  recordScaledSpec(p);
+  return true;
+}
+
+/**
+ * A native cluster's only SCALE change is `pipeline.jobvertex-parallelism-overrides`. With the
+ * adaptive scheduler on Flink 1.18+ the running job takes new vertex parallelisms through its
+ * resource requirements, without a restart from a snapshot. A vertex that loses its override goes
+ * back to the job's parallelism, which only a redeploy restores.
+ */
+function rescaleJobInPlace(p: Planner, diff: SpecDiff): boolean {
+  const jobId = p.status.jobStatus?.jobId;
+  if (!p.policy.inPlaceScaling || !p.spec.job || !jobId || !flinkSupportsInPlaceScaling(p.spec.flinkVersion))
+    return false;
+  if (p.status.jobStatus?.state !== 'RUNNING' || !p.observed.job?.found) return false;
+  const before = parallelismOverrides(p.last!.spec);
+  const after = parallelismOverrides(p.spec);
+  if (Object.keys(after).length === 0 || Object.keys(before).some((v) => !(v in after))) return false;
+  p.event(
+    'Normal',
+    'SpecChanged',
+    `${diff.type} change(s) detected (${diff.changes.join(', ')}), starting reconciliation.`,
+    'Operator',
+    `SpecChange: ${p.generation}`,
+  );
+  p.actions.push({ type: 'rescaleJob', jobId, parallelism: after });
+  p.event('Normal', 'Scaling', 'In-place scaling triggered', 'Job');
+  recordScaledSpec(p);
+  return true;
+}
+
+function parallelismOverrides(spec: FlinkDeploymentSpec): Record<string, number> {
+  const text = flattenFlinkConfiguration(spec.flinkConfiguration)['pipeline.jobvertex-parallelism-overrides'];
+  const out: Record<string, number> = {};
+  for (const entry of (text ?? '').split(',')) {
+    const [vertex, value] = entry.split(':').map((s) => s.trim());
+    if (vertex && value && /^\d+$/.test(value)) out[vertex] = Number(value);
+  }
+  return out;
+}
+
+/** Flink 1.18 added the resource requirements endpoint. */
+function flinkSupportsInPlaceScaling(version: string | undefined): boolean {
+  const match = /^v(\d+)_(\d+)$/.exec(version ?? '');
+  if (!match) return false;
+  const major = Number(match[1]);
+  return major > 1 || Number(match[2]) >= 18;
+}
+
+/** The scaled spec becomes the reconciled one; the job keeps running. */
+function recordScaledSpec(p: Planner): void {
   const spec = structuredClone(p.spec);
   keepNonces(spec, p.last?.spec);
   p.recon.lastReconciledSpec = serializeReconciledSpec(spec, false);
   p.recon.reconciliationTimestamp = p.now;
   p.status.observedGeneration = p.generation;
-  return true;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -646,6 +699,7 @@ function otherChanges(p: Planner): void {
     );
     return;
   }
+  if (jobState === 'FAILED' && p.policy.restartFailedJobs) return restartFailedJob(p);
   if (p.status.jobManagerDeploymentStatus !== 'READY' || jobState !== 'RUNNING') {
     if (p.status.jobManagerDeploymentStatus !== 'READY') p.progress();
     return;
@@ -691,6 +745,28 @@ function startRollback(p: Planner): void {
   const stableSpec = p.recon.lastStableSpec;
   writeUpgradeMarker(p, mode, false, 'ROLLING_BACK');
   p.recon.lastStableSpec = stableSpec;
+  continueUpgrade(p);
+}
+
+/**
+ * `job.restart.failed`: a FAILED job is redeployed with the deployed spec, from its newest retained
+ * checkpoint or savepoint unless it runs stateless.
+ */
+function restartFailedJob(p: Planner): void {
+  const recorded = (p.last!.spec.job?.upgradeMode ?? 'stateless') as UpgradeMode;
+  const restorePath =
+    p.observed.latestCheckpoint?.location ??
+    p.observed.latestSavepoint?.location ??
+    p.status.jobStatus?.savepointInfo?.lastSavepoint?.location;
+  const mode: UpgradeMode = recorded !== 'stateless' && restorePath ? 'savepoint' : 'stateless';
+  if (mode === 'savepoint') p.jobStatus.upgradeSavepointPath = restorePath;
+  p.event(
+    'Normal',
+    'Restart',
+    `Restarting the failed job${mode === 'savepoint' ? ` from ${restorePath}` : ''}`,
+  );
+  delete p.status.error;
+  writeUpgradeMarker(p, mode, false);
   continueUpgrade(p);
 }
 

@@ -638,3 +638,28 @@ describe('rollback', () => {
     assert.ok(!reasons(p).includes('Rollback'));
   });
 });
+
+describe('failed jobs', () => {
+  const failedStatus = () =>
+    runningStatus(spec({}, { upgradeMode: 'savepoint' }), { jobStatus: { jobId: OLD_JOB, state: 'FAILED' } });
+  const failed = observed({
+    job: { found: true, id: OLD_JOB, name: 'demo', state: 'FAILED' },
+    latestCheckpoint: { location: '/chk/42', timestamp: NOW - 5_000 },
+  });
+
+  test('with job.restart.failed a FAILED job is redeployed from its latest checkpoint', () => {
+    const s = spec({}, { upgradeMode: 'savepoint' });
+    const p1 = plan(resource(s, failedStatus()), failed, { restartFailedJobs: true });
+    assert.ok(reasons(p1).includes('Restart'));
+    assert.deepEqual(p1.actions, [{ type: 'deleteCluster', keepHaData: false }]);
+    assert.equal(p1.status.jobStatus?.upgradeSavepointPath, '/chk/42');
+    const p2 = plan(resource(s, persisted(p1)), observed(gone));
+    assert.equal((p2.actions[0] as { savepointPath?: string }).savepointPath, '/chk/42');
+  });
+
+  test('without it a FAILED job stays FAILED', () => {
+    const p = plan(resource(spec({}, { upgradeMode: 'savepoint' }), failedStatus()), failed);
+    assert.deepEqual(p.actions, []);
+    assert.equal(p.status.lifecycleState, 'FAILED');
+  });
+});
