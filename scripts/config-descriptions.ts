@@ -135,6 +135,11 @@ export const OPTION_DESCRIPTIONS: Record<string, OptionDescription> = {
     'Redeploy a job that reached FAILED, from its last state.',
     true,
   ),
+  'kubernetes.operator.job.upgrade.inplace-scaling.enabled': d(
+    'Boolean',
+    'Apply a change of `pipeline.jobvertex-parallelism-overrides` to the running job through its resource requirements (Flink 1.18+ with `jobmanager.scheduler: adaptive`) instead of an upgrade.',
+    true,
+  ),
 
   // Jobs, savepoints and snapshots
   'kubernetes.operator.observer.progress-check.interval': d(
@@ -282,5 +287,138 @@ export const OPTION_DESCRIPTIONS: Record<string, OptionDescription> = {
   'kubernetes.operator.webhook.mutating-configuration': d(
     'String',
     'MutatingWebhookConfiguration whose caBundle the operator keeps up to date; empty for none.',
+  ),
+  // Job autoscaler
+  'job.autoscaler.enabled': d(
+    'Boolean',
+    'Run the job autoscaler for this deployment: collect vertex metrics, decide vertex parallelisms and apply them.',
+    true,
+  ),
+  'job.autoscaler.scaling.enabled': d(
+    'Boolean',
+    'Apply the decisions. When false the autoscaler only evaluates and reports the parallelism it recommends (ScalingReport Events, the `evaluation` key of its ConfigMap).',
+    true,
+  ),
+  'job.autoscaler.metrics.window': d(
+    'Duration',
+    'Length of the window whose samples a decision averages; a decision needs a full window.',
+    true,
+  ),
+  'job.autoscaler.stabilization.interval': d(
+    'Duration',
+    'Time after the job starts or rescales during which no samples are collected.',
+    true,
+  ),
+  'job.autoscaler.utilization.target': d(
+    'Number',
+    'Busy share each vertex is sized for (0-1). Also read from `job.autoscaler.target.utilization`.',
+    true,
+  ),
+  'job.autoscaler.target.utilization.boundary': d(
+    'Number',
+    'Distance from the target utilisation within which nothing is scaled, unless `utilization.max`/`utilization.min` say otherwise.',
+    true,
+  ),
+  'job.autoscaler.utilization.max': d(
+    'Number',
+    'Utilisation above which a vertex scales up; target + boundary when unset.',
+    true,
+  ),
+  'job.autoscaler.utilization.min': d(
+    'Number',
+    'Utilisation below which a vertex scales down; target - boundary when unset.',
+    true,
+  ),
+  'job.autoscaler.scale-down.interval': d(
+    'Duration',
+    'A vertex scales down only after wanting to for this long, then to the highest parallelism it recommended meanwhile; 0 scales down at once.',
+    true,
+  ),
+  'job.autoscaler.vertex.min-parallelism': d(
+    'Integer',
+    'Lowest parallelism the autoscaler gives a vertex.',
+    true,
+  ),
+  'job.autoscaler.vertex.max-parallelism': d(
+    'Integer',
+    'Highest parallelism the autoscaler gives a vertex; the vertex key groups and source partitions cap it as well.',
+    true,
+  ),
+  'job.autoscaler.scale-down.max-factor': d(
+    'Number',
+    'Largest share of its parallelism a vertex can lose in one step (1: no limit).',
+    true,
+  ),
+  'job.autoscaler.scale-up.max-factor': d(
+    'Number',
+    'Largest growth of a vertex parallelism in one step, as a factor of it (1: at most double).',
+    true,
+  ),
+  'job.autoscaler.catch-up.duration': d(
+    'Duration',
+    'Time within which a backlog (and what accumulates during a restart) should be worked off; sets the extra capacity. 0 ignores backlog.',
+    true,
+  ),
+  'job.autoscaler.restart.time': d(
+    'Duration',
+    'Expected time a rescale keeps the job from processing.',
+    true,
+  ),
+  'job.autoscaler.backlog-processing.lag-threshold': d(
+    'Duration',
+    'Backlog, in seconds of input, above which the job counts as catching up: no vertex scales down meanwhile.',
+    true,
+  ),
+  'job.autoscaler.scaling.effectiveness.detection.enabled': d(
+    'Boolean',
+    'Block further scale-ups of a vertex whose last scale-up was ineffective (an IneffectiveScaling Event is recorded either way).',
+    true,
+  ),
+  'job.autoscaler.scaling.effectiveness.threshold': d(
+    'Number',
+    'Share of the expected processing rate increase a scale-up must achieve to count as effective.',
+    true,
+  ),
+  'job.autoscaler.memory.gc-pressure.threshold': d(
+    'Number',
+    'Share of time in garbage collection above which scaling pauses with a MemoryPressure Event.',
+    true,
+  ),
+  'job.autoscaler.memory.heap-usage.threshold': d(
+    'Number',
+    'Heap usage share above which scaling pauses with a MemoryPressure Event.',
+    true,
+  ),
+  'job.autoscaler.history.max.count': d('Integer', 'Past scaling decisions kept per vertex.', true),
+  'job.autoscaler.history.max.age': d(
+    'Duration',
+    'Age after which past scaling decisions are dropped.',
+    true,
+  ),
+  'job.autoscaler.metrics.busy-time.aggregator': d(
+    'String',
+    'How subtask busy times combine: MAX (the busiest subtask, robust to skew) or AVG.',
+    true,
+  ),
+  'job.autoscaler.vertex.exclude.ids': d('List', 'Job vertex ids (hex) the autoscaler never rescales.', true),
+  'job.autoscaler.scaling.event.interval': d(
+    'Duration',
+    'An identical autoscaler Event is recorded at most once per this interval.',
+    true,
+  ),
+  'job.autoscaler.quota.cpu': d(
+    'Number',
+    'Most CPU the TaskManagers may use; a scale-up beyond it is refused with ResourceQuotaReached.',
+    true,
+  ),
+  'job.autoscaler.quota.memory': d(
+    'String',
+    'Most memory the TaskManagers may use; a scale-up beyond it is refused with ResourceQuotaReached.',
+    true,
+  ),
+  'job.autoscaler.scaling.parallelism-alignment.mode': d(
+    'String',
+    'Alignment of keyed vertices and partitioned sources to their key groups or partitions: BALANCED, EVENLY_SPREAD or OFF.',
+    true,
   ),
 };

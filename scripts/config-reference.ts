@@ -33,6 +33,7 @@ export function optionModules(): { file: string; title: string }[] {
       title: titles[c] ?? `${c} controller`,
     })),
     { file: 'src/flink/rest/address.ts', title: 'Flink REST access' },
+    { file: 'src/autoscaler/options.ts', title: 'Job autoscaler' },
     { file: 'src/webhook/options.ts', title: 'Admission webhook' },
   ];
 }

@@ -124,6 +124,8 @@ function describeUpgrade(
   if (diff.type === 'IGNORE') return 'no redeploy: nothing that needs the cluster to change was changed';
   if (scales && scales.type === 'scaleTaskManagers')
     return `scale in place: TaskManager replicas become ${scales.replicas}, the job keeps running`;
+  if (actions.some((a) => a.type === 'rescaleJob'))
+    return 'rescale in place: the adaptive scheduler gives the vertices their new parallelism, the job keeps running';
   if (before.job?.state === 'suspended' && after.job?.state !== 'suspended') {
     return `resume: deploy the job again, restored ${mode === 'stateless' ? 'from empty state (stateless)' : mode === 'savepoint' ? 'from the savepoint taken when it was suspended' : 'from its last checkpoint (HA metadata)'}`;
   }

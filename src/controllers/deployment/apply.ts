@@ -129,6 +129,24 @@ export async function applyAction(
         { type: 'merge', ...(deps.signal ? { signal: deps.signal } : {}) },
       );
       return;
+    case 'rescaleJob': {
+      const rest = await restClient(deps);
+      const current = await rest.resourceRequirements(action.jobId);
+      const next = structuredClone(current);
+      for (const [vertex, requirement] of Object.entries(next)) {
+        const target = action.parallelism[vertex];
+        if (target === undefined) continue;
+        // The upper bound is the target; the lower bound only drops, since a higher one could fail
+        // the job when the new slots cannot be had.
+        requirement.parallelism = {
+          lowerBound: Math.min(target, requirement.parallelism.lowerBound),
+          upperBound: target,
+        };
+      }
+      if (JSON.stringify(next) !== JSON.stringify(current))
+        await rest.updateResourceRequirements(action.jobId, next);
+      return;
+    }
     case 'disposeSavepoint': {
       const rest = await restClient(deps);
       await rest.disposeSavepoint(action.location);

@@ -26,8 +26,11 @@ import {
   snapshotResourcesEnabled,
 } from '../snapshot/index.ts';
 import { JobOptions, resourceConfig, savepointDirectory } from '../common/options.ts';
+import { autoscale } from '../../autoscaler/autoscaler.ts';
+import { FlinkRestClient } from '../../flink/rest/client.ts';
 import { applyAction } from './apply.ts';
 import { observeDeployment } from './observe.ts';
+import type { ObservedDeployment } from './observed.ts';
 import { deploymentPolicy } from './options.ts';
 import { planCleanup, planDeployment, type ClusterAction, type PlannedEvent } from './plan.ts';
 
@@ -115,11 +118,13 @@ async function reconcileDeployment(obj: Resource, ctx: Ctx, deps: DeploymentCont
     restTimeoutMs: config.get(JobOptions.clientTimeout),
     signal: ctx.signal,
   });
+  const now = (deps.now ?? Date.now)();
+  if (!validationError) resource = await autoscaleDeployment(resource, observed, ctx, config, deps, now);
   const plan = planDeployment({
     resource,
     observed,
     policy,
-    now: (deps.now ?? Date.now)(),
+    now,
     newJobId: deps.newJobId ?? randomJobId,
   });
   if (validationError) {
@@ -133,6 +138,33 @@ async function reconcileDeployment(obj: Resource, ctx: Ctx, deps: DeploymentCont
   await recordSnapshotResource(ctx, obj, config, plan.after ?? plan.status);
   ctx.setLifecycleState((plan.after ?? plan.status).lifecycleState ?? 'CREATED');
   return Action.requeueAfter(Math.max(0, plan.requeueAfterMs));
+}
+
+/**
+ * The autoscaler's step: collects metrics of a stable running job, decides, and returns the
+ * resource with its vertex parallelism overrides applied in memory, for the planner to rescale.
+ */
+function autoscaleDeployment(
+  resource: Resource,
+  observed: ObservedDeployment,
+  ctx: Ctx,
+  config: OperatorConfig,
+  deps: DeploymentControllerDeps,
+  now: number,
+): Promise<Resource> {
+  const timeoutMs = config.get(JobOptions.clientTimeout);
+  return autoscale(resource, observed.job?.found === true && observed.job.state === 'RUNNING', {
+    client: ctx.client,
+    config,
+    rest: async () => {
+      const baseUrl = await deps.restUrl(ctx.client, resource, config);
+      return baseUrl ? new FlinkRestClient({ baseUrl, timeoutMs }) : undefined;
+    },
+    recordEvent: (e) => ctx.recordEvent({ ...e, component: 'Operator' }),
+    now,
+    log: ctx.log,
+    signal: ctx.signal,
+  });
 }
 
 async function cleanupDeployment(
@@ -172,6 +204,7 @@ const FAILURE_REASONS: Record<ClusterAction['type'], string> = {
   triggerSavepoint: 'SavepointError',
   triggerCheckpoint: 'CheckpointError',
   scaleTaskManagers: 'ScalingFailed',
+  rescaleJob: 'ScalingFailed',
   disposeSavepoint: 'SavepointError',
 };
 

@@ -14,7 +14,13 @@ export const DeploymentOptions = {
   rollbackEnabled: o.bool('deployment.rollback.enabled', false),
   readinessTimeout: o.duration('deployment.readiness.timeout', 5 * 60_000),
   restartFailed: o.bool('job.restart.failed', false),
+  inPlaceScaling: o.bool('job.upgrade.inplace-scaling.enabled', true),
 } as const;
+
+/** In-place rescaling needs Flink's adaptive scheduler. */
+function adaptiveScheduler(config: OperatorConfig): boolean {
+  return (config.raw('jobmanager.scheduler') ?? '').trim().toLowerCase() === 'adaptive';
+}
 
 /** The policy of one resource from its effective operator configuration. */
 export function deploymentPolicy(config: OperatorConfig): DeploymentPolicy {
@@ -44,6 +50,7 @@ export function deploymentPolicy(config: OperatorConfig): DeploymentPolicy {
     rollbackEnabled: config.get(DeploymentOptions.rollbackEnabled),
     readinessTimeoutMs: config.get(DeploymentOptions.readinessTimeout),
     restartFailedJobs: config.get(DeploymentOptions.restartFailed),
+    inPlaceScaling: config.get(DeploymentOptions.inPlaceScaling) && adaptiveScheduler(config),
   };
 }
 

@@ -25,4 +25,6 @@ export interface DeploymentPolicy {
   rollbackEnabled: boolean;
   readinessTimeoutMs: number;
   restartFailedJobs: boolean;
+  /** Vertex parallelism overrides are applied to the running job (adaptive scheduler) instead of an upgrade. */
+  inPlaceScaling: boolean;
 }
