@@ -43,17 +43,33 @@ export function isRunning(proc: ManagedProcess): boolean {
   }
 }
 
-/** Ends `proc` and its process group: SIGTERM, then SIGKILL after `graceMs`. */
+/** Ends `proc` and its process group: SIGTERM, then SIGKILL after `graceMs`; waits until the group is empty. */
 export async function stopProcess(proc: ManagedProcess, graceMs = 10_000): Promise<void> {
-  if (!isRunning(proc)) return;
+  if (!isRunning(proc) && !groupAlive(proc.pid)) return;
   signalGroup(proc.pid, 'SIGTERM');
   const deadline = Date.now() + graceMs;
   while (Date.now() < deadline) {
-    if (!isRunning(proc)) return;
+    if (!isRunning(proc) && !groupAlive(proc.pid)) return;
     await new Promise((r) => setTimeout(r, 100));
   }
   signalGroup(proc.pid, 'SIGKILL');
-  while (isRunning(proc)) await new Promise((r) => setTimeout(r, 50));
+  while (isRunning(proc) || groupAlive(proc.pid)) await new Promise((r) => setTimeout(r, 50));
+}
+
+/** True while any live (non-zombie) process belongs to process group `pgid`. */
+export function groupAlive(pgid: number): boolean {
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // Fields after the command name: state, ppid, pgrp, ...
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (fields[0] !== 'Z' && Number(fields[2]) === pgid) return true;
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return false;
 }
 
 function signalGroup(pid: number, signal: NodeJS.Signals): void {
