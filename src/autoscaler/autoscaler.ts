@@ -13,6 +13,7 @@ import type { FlinkRestClient } from '../flink/rest/client.ts';
 import type { KubeClient, Logger, OperatorConfig } from '../runtime/index.ts';
 import { parseReconciledSpec } from '../controllers/common/reconciled-spec.ts';
 import { collect } from './collect.ts';
+import { dueEvents } from './events.ts';
 import { decide, type TaskManagerResources } from './decide.ts';
 import { AutoscalerOptions, autoscalerSettings, type AutoscalerSettings } from './options.ts';
 import { AutoscalerStateStore, formatOverrides, parseOverrides } from './store.ts';
@@ -120,22 +121,23 @@ async function step(
   return decision.state;
 }
 
-/** Records each event unless the same one (reason and key) was recorded within `scaling.event.interval`. */
+/** Records the events not recorded within `scaling.event.interval`; remembers when in the state. */
 async function recordEvents(
   events: AutoscalerEvent[],
   state: AutoscalerState,
   settings: AutoscalerSettings,
   deps: AutoscaleDeps,
 ): Promise<void> {
-  for (const e of events) {
-    const id = `${e.reason}|${e.key}`;
-    const last = state.eventTimes[id];
-    if (last !== undefined && deps.now - last < settings.eventIntervalMs) continue;
-    state.eventTimes[id] = deps.now;
-    await deps.recordEvent({ type: e.type, reason: e.reason, message: e.message, messageKey: e.key });
+  const { due, recorded } = dueEvents(events, state.eventTimes, deps.now, settings.eventIntervalMs);
+  state.eventTimes = recorded;
+  for (const e of due) {
+    await deps.recordEvent({
+      type: e.type,
+      reason: e.reason,
+      message: e.message,
+      messageKey: e.messageKey ?? e.key,
+    });
   }
-  const horizon = deps.now - settings.eventIntervalMs;
-  for (const [id, time] of Object.entries(state.eventTimes)) if (time < horizon) delete state.eventTimes[id];
 }
 
 function taskManagerResources(deployment: FlinkDeployment, config: OperatorConfig): TaskManagerResources {

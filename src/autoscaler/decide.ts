@@ -168,7 +168,18 @@ export function scalingReport(scaled: Record<string, ScalingSummary>, header: st
         `Target data rate ${fixed(s.targetDataRate)}}`,
     )
     .join('');
-  return { type: 'Normal', reason: 'ScalingReport', message: header + entries, key: 'ScalingExecutor' };
+  // A new set of parallelism changes is always reported; the same one again only after the interval.
+  const changes = Object.entries(scaled)
+    .map(([id, s]) => `${id}:${s.currentParallelism}->${s.newParallelism}`)
+    .sort()
+    .join(',');
+  return {
+    type: 'Normal',
+    reason: 'ScalingReport',
+    message: header + entries,
+    key: `ScalingExecutor ${changes}`,
+    messageKey: 'ScalingExecutor',
+  };
 }
 
 function fixed(value: number): string {

@@ -124,6 +124,8 @@ export interface AutoscalerEvent {
   reason:
     'ScalingReport' | 'IneffectiveScaling' | 'MemoryPressure' | 'ResourceQuotaReached' | 'AutoscalerError';
   message: string;
-  /** Identical events with the same key are recorded at most once per `scaling.event.interval`. */
+  /** Events with the same reason and key are recorded at most once per `scaling.event.interval`. */
   key: string;
+  /** Groups occurrences into one Kubernetes Event (its count grows); the key when absent. */
+  messageKey?: string;
 }
