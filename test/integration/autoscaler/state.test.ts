@@ -1,0 +1,103 @@
+/**
+ * The autoscaler's state on a real API server: the ConfigMap it writes (name, labels, owner), read
+ * back after a "restart" (a new store), and removed once the autoscaler is turned off.
+ */
+import assert from 'node:assert/strict';
+import * as k8s from '@kubernetes/client-node';
+import { after, before, test } from 'node:test';
+import { installCrds, type FlinkDeployment } from '../../../src/api/index.ts';
+import { autoscale } from '../../../src/autoscaler/autoscaler.ts';
+import { AutoscalerStateStore } from '../../../src/autoscaler/store.ts';
+import { EMPTY_STATE, type AutoscalerState } from '../../../src/autoscaler/types.ts';
+import { serializeReconciledSpec } from '../../../src/controllers/common/reconciled-spec.ts';
+import { KubeClient, OperatorConfig } from '../../../src/runtime/index.ts';
+import { createTestNamespace, testKubeConfig } from '../../support/cluster.ts';
+
+const kc = testKubeConfig();
+const client = new KubeClient(kc);
+const core = kc.makeApiClient(k8s.CoreV1Api);
+const custom = kc.makeApiClient(k8s.CustomObjectsApi);
+let ns: { name: string; remove: () => Promise<void> };
+let owner: FlinkDeployment;
+
+before(async () => {
+  await installCrds(kc);
+  ns = await createTestNamespace(kc, 'autoscaler');
+  owner = (await custom.createNamespacedCustomObject({
+    group: 'flink.apache.org',
+    version: 'v1beta1',
+    namespace: ns.name,
+    plural: 'flinkdeployments',
+    body: {
+      apiVersion: 'flink.apache.org/v1beta1',
+      kind: 'FlinkDeployment',
+      metadata: { name: 'scaled' },
+      spec: {
+        image: 'flink:2.2',
+        flinkVersion: 'v2_2',
+        flinkConfiguration: { 'job.autoscaler.enabled': 'true' },
+        jobManager: { resource: { memory: '1024m', cpu: 1 } },
+        taskManager: { resource: { memory: '1024m', cpu: 1 } },
+        job: { jarURI: 'local:///opt/flink/job.jar', parallelism: 1 },
+      },
+    },
+  })) as FlinkDeployment;
+});
+after(async () => {
+  await ns.remove();
+});
+
+const state: AutoscalerState = {
+  ...structuredClone(EMPTY_STATE),
+  jobId: 'j',
+  jobRunningSince: 1,
+  parallelismOverrides: { v1: 3 },
+  scalingHistory: {
+    v1: [
+      {
+        time: 2,
+        currentParallelism: 1,
+        newParallelism: 3,
+        trueProcessingRate: 10,
+        expectedProcessingRate: 30,
+        targetDataRate: 20,
+      },
+    ],
+  },
+};
+
+test('the state is kept in autoscaler-<name>, labelled and owned by the deployment, and survives a new store', async () => {
+  await new AutoscalerStateStore(client).save(owner, state);
+  const cm = await core.readNamespacedConfigMap({ namespace: ns.name, name: 'autoscaler-scaled' });
+  assert.deepEqual(cm.metadata?.labels, { component: 'autoscaler', app: 'scaled' });
+  assert.deepEqual(
+    cm.metadata?.ownerReferences?.map((r) => [r.kind, r.name, r.uid]),
+    [['FlinkDeployment', 'scaled', owner.metadata.uid]],
+  );
+  assert.equal(cm.data?.parallelismOverrides, 'v1:3');
+  assert.deepEqual(await new AutoscalerStateStore(client).load(owner), state);
+});
+
+test('a reconcile applies the kept overrides in memory; turning the autoscaler off removes them', async () => {
+  const deps = {
+    client,
+    config: new OperatorConfig({ 'job.autoscaler.enabled': 'true' }),
+    rest: () => Promise.resolve(undefined),
+    recordEvent: () => Promise.resolve(),
+    now: Date.now(),
+  };
+  const scaled = await autoscale(owner, false, deps);
+  assert.equal(scaled.spec.flinkConfiguration?.['pipeline.jobvertex-parallelism-overrides'], 'v1:3');
+
+  const deployedWithAutoscaler: FlinkDeployment = {
+    ...owner,
+    status: { reconciliationStatus: { lastReconciledSpec: serializeReconciledSpec(scaled.spec, false) } },
+  };
+  const off = await autoscale(deployedWithAutoscaler, true, { ...deps, config: new OperatorConfig() });
+  assert.equal(off.spec.flinkConfiguration?.['pipeline.jobvertex-parallelism-overrides'], undefined);
+  await assert.rejects(
+    core.readNamespacedConfigMap({ namespace: ns.name, name: 'autoscaler-scaled' }),
+    /404|not found/i,
+  );
+  assert.deepEqual(await new AutoscalerStateStore(client).load(owner), EMPTY_STATE);
+});
