@@ -43,10 +43,34 @@ export async function cancelAndWait(rest: FlinkRestClient, jobId: string, timeou
 }
 
 /**
+ * How long Flink's REST API may serve cached checkpoint statistics
+ * (`rest.cache.checkpoint-statistics.timeout`, 3 s by default), plus a margin.
+ */
+const CHECKPOINT_STATS_CACHE_MS = 3_500;
+
+/**
  * Where a stopped job's state is: the newer of its latest completed checkpoint and its latest
  * savepoint (a session cluster keeps no HA metadata for its jobs, so this is the "last state").
+ * Flink caches checkpoint statistics for a few seconds, and a checkpoint that completed just before
+ * the job stopped subsumes (deletes) the one before it: the answer is taken only once two reads a
+ * cache period apart agree.
  */
-export async function latestRestorePath(rest: FlinkRestClient, jobId: string): Promise<string | undefined> {
+export async function latestRestorePath(
+  rest: FlinkRestClient,
+  jobId: string,
+  { cacheMs = CHECKPOINT_STATS_CACHE_MS } = {},
+): Promise<string | undefined> {
+  let previous = await newestRetained(rest, jobId);
+  for (let attempt = 0; attempt < 5; attempt++) {
+    await new Promise((r) => setTimeout(r, cacheMs));
+    const current = await newestRetained(rest, jobId);
+    if (current === previous) return current;
+    previous = current;
+  }
+  return previous;
+}
+
+async function newestRetained(rest: FlinkRestClient, jobId: string): Promise<string | undefined> {
   const stats = await rest.checkpointStatistics(jobId).catch(() => undefined);
   if (!stats) return undefined;
   const candidates = [stats.latest.completed, stats.latest.savepoint].filter(
