@@ -18,7 +18,7 @@ import { decide, type TaskManagerResources } from './decide.ts';
 import { AutoscalerOptions, autoscalerSettings, type AutoscalerSettings } from './options.ts';
 import { AutoscalerStateStore, formatOverrides, parseOverrides } from './store.ts';
 import type { AutoscalerEvent, AutoscalerState } from './types.ts';
-import { addSample } from './window.ts';
+import { addSample, collectionDue } from './window.ts';
 
 const OVERRIDES_KEY = KEYS.parallelismOverrides;
 
@@ -70,8 +70,9 @@ export async function autoscale<T extends FlinkDeployment>(
   let state = await store.load(deployment, deps.signal);
   if (readyToCollect(deployment, jobRunning)) {
     try {
-      state = await step(deployment, state, settings, deps);
-      await store.save(deployment, state, deps.signal);
+      const next = await step(deployment, state, settings, deps);
+      if (JSON.stringify(next) !== JSON.stringify(state)) await store.save(deployment, next, deps.signal);
+      state = next;
     } catch (err) {
       if (deps.signal?.aborted) throw err;
       deps.log?.warn({ err }, 'autoscaler step failed');
@@ -100,6 +101,7 @@ async function step(
   settings: AutoscalerSettings,
   deps: AutoscaleDeps,
 ): Promise<AutoscalerState> {
+  if (!collectionDue(previous, deps.now, settings)) return previous;
   const rest = await deps.rest();
   if (!rest) return previous;
   const jobId = deployment.status!.jobStatus!.jobId!;

@@ -39,7 +39,11 @@ export function formatOverrides(overrides: Record<string, number>): string {
 /** ConfigMap data of a state; JSON writes non-finite numbers as null, which reads back as Infinity. */
 export function serializeState(state: AutoscalerState): Record<string, string> {
   return {
-    jobStatus: JSON.stringify({ jobId: state.jobId, jobRunningSince: state.jobRunningSince }),
+    jobStatus: JSON.stringify({
+      jobId: state.jobId,
+      jobRunningSince: state.jobRunningSince,
+      rescaledAt: state.rescaledAt,
+    }),
     topology: JSON.stringify(state.topology ?? null),
     collectedMetrics: JSON.stringify(state.metrics),
     scalingHistory: JSON.stringify(state.scalingHistory),
@@ -61,12 +65,13 @@ export function deserializeState(data: Record<string, string> | undefined): Auto
       return fallback;
     }
   };
-  const job = json<{ jobId?: string; jobRunningSince?: number }>('jobStatus', {});
+  const job = json<{ jobId?: string; jobRunningSince?: number; rescaledAt?: number }>('jobStatus', {});
   const topology = json<AutoscalerState['topology'] | null>('topology', null);
   const evaluation = json<AutoscalerState['lastEvaluation'] | null>('evaluation', null, infinite);
   return {
     ...(job.jobId ? { jobId: job.jobId } : {}),
     ...(job.jobRunningSince !== undefined ? { jobRunningSince: job.jobRunningSince } : {}),
+    ...(job.rescaledAt !== undefined ? { rescaledAt: job.rescaledAt } : {}),
     ...(topology ? { topology } : {}),
     metrics: json('collectedMetrics', []),
     scalingHistory: json('scalingHistory', {}, infinite),

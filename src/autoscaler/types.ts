@@ -78,6 +78,8 @@ export interface AutoscalerState {
   /** The job the samples belong to and when it last started running. */
   jobId?: string;
   jobRunningSince?: number;
+  /** When the running job's parallelism was last seen to change (an in-place rescale). */
+  rescaledAt?: number;
   topology?: JobTopology;
   /** Samples collected after stabilisation, oldest first, trimmed to the metrics window. */
   metrics: MetricSample[];

@@ -29,17 +29,19 @@ export function addSample(
 ): { state: AutoscalerState; window: WindowStage } {
   const state = structuredClone(previous);
   const now = observation.sample.time;
-  if (
-    state.jobId !== observation.jobId ||
-    state.jobRunningSince !== observation.runningSince ||
-    !sameGraph(state.topology, observation.topology)
-  ) {
+  const sameJob = state.jobId === observation.jobId && state.jobRunningSince === observation.runningSince;
+  if (!sameJob) {
     state.metrics = [];
+    delete state.rescaledAt;
+  } else if (!sameGraph(state.topology, observation.topology)) {
+    // Rescaled in place: the job did not restart as a whole, but its subtasks did.
+    state.metrics = [];
+    if (state.topology) state.rescaledAt = now;
   }
   state.jobId = observation.jobId;
   state.jobRunningSince = observation.runningSince;
   state.topology = observation.topology;
-  const stableAt = observation.runningSince + settings.stabilizationMs;
+  const stableAt = Math.max(observation.runningSince, state.rescaledAt ?? 0) + settings.stabilizationMs;
   if (now < stableAt) return { state, window: { stage: 'stabilizing', until: stableAt } };
   state.metrics.push(observation.sample);
   const fullAt = state.metrics[0]!.time + settings.metricsWindowMs;
@@ -48,4 +50,17 @@ export function addSample(
   }
   state.metrics = state.metrics.filter((s) => s.time >= now - settings.metricsWindowMs);
   return { state, window: { stage: 'full' } };
+}
+
+/**
+ * Whether a new sample is worth collecting: reconciles can come more often than the reconcile
+ * interval, and samples closer than a tenth of the window (at most 10 s) add nothing but size.
+ */
+export function collectionDue(
+  state: AutoscalerState,
+  now: number,
+  settings: Pick<AutoscalerSettings, 'metricsWindowMs'>,
+): boolean {
+  const last = state.metrics.at(-1)?.time;
+  return last === undefined || now - last >= Math.min(10_000, settings.metricsWindowMs / 10);
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { EMPTY_STATE, type AutoscalerState, type MetricSample } from '../../../src/autoscaler/types.ts';
-import { addSample } from '../../../src/autoscaler/window.ts';
+import { addSample, collectionDue } from '../../../src/autoscaler/window.ts';
 import { pipeline } from './series.ts';
 
 const MINUTE = 60_000;
@@ -59,5 +59,33 @@ test('a restart of the job or a changed job graph starts the window again', () =
     },
     settings,
   );
-  assert.equal(rescaled.state.metrics.length, 1);
+  assert.equal(rescaled.state.metrics.length, 0);
+});
+
+test('after an in-place rescale the job stabilises again before samples count', () => {
+  const { state } = run([START + 3 * MINUTE, START + 4 * MINUTE]);
+  const rescaled = { vertices: topology.vertices.map((v) => ({ ...v, parallelism: 2 })) };
+  const at = START + 5 * MINUTE;
+  let r = addSample(
+    state,
+    { jobId: 'j', runningSince: START, topology: rescaled, sample: sample(at) },
+    settings,
+  );
+  assert.deepEqual(r.window, { stage: 'stabilizing', until: at + 2 * MINUTE });
+  assert.equal(r.state.rescaledAt, at);
+  r = addSample(
+    r.state,
+    { jobId: 'j', runningSince: START, topology: rescaled, sample: sample(at + 2 * MINUTE) },
+    settings,
+  );
+  assert.equal(r.window.stage, 'collecting');
+  assert.equal(r.state.metrics.length, 1);
+});
+
+test('samples are collected at most every tenth of the window, and at most 10 s apart', () => {
+  const { state } = run([START + 3 * MINUTE]);
+  assert.equal(collectionDue(state, START + 3 * MINUTE + 9_999, settings), false);
+  assert.equal(collectionDue(state, START + 3 * MINUTE + 10_000, settings), true);
+  assert.equal(collectionDue(state, START + 3 * MINUTE + 3_000, { metricsWindowMs: 30_000 }), true);
+  assert.equal(collectionDue(structuredClone(EMPTY_STATE), START, settings), true);
 });
