@@ -17,7 +17,7 @@ import { dueEvents } from './events.ts';
 import { decide, type TaskManagerResources } from './decide.ts';
 import { AutoscalerOptions, autoscalerSettings, type AutoscalerSettings } from './options.ts';
 import { AutoscalerStateStore, formatOverrides, parseOverrides } from './store.ts';
-import type { AutoscalerEvent, AutoscalerState } from './types.ts';
+import { EMPTY_STATE, type AutoscalerEvent, type AutoscalerState } from './types.ts';
 import { addSample, collectionDue } from './window.ts';
 
 const OVERRIDES_KEY = KEYS.parallelismOverrides;
@@ -68,6 +68,12 @@ export async function autoscale<T extends FlinkDeployment>(
     return deployment;
   }
   let state = await store.load(deployment, deps.signal);
+  const nonce = deployment.spec.job.autoscalerResetNonce;
+  if (nonce !== undefined && nonce !== null && nonce !== state.resetNonce) {
+    // The user asked for a fresh start: history, window and overrides go; the job returns to its spec.
+    state = { ...structuredClone(EMPTY_STATE), resetNonce: nonce };
+    await store.save(deployment, state, deps.signal);
+  }
   if (readyToCollect(deployment, jobRunning)) {
     try {
       const next = await step(deployment, state, settings, deps);

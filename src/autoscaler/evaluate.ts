@@ -179,8 +179,9 @@ export function evaluate(
         ? average(samples, v.id, 'busyTimeAvgMs')
         : average(samples, v.id, 'busyTimeMaxMs');
     if (busyMs === undefined || rateIn === undefined) continue;
-    // Nothing flowing in: assume unbounded capacity until data flows, which lets idle vertices shrink.
-    const trueProcessingRate = rateIn === 0 ? Infinity : rateIn / (Math.max(busyMs, 1e-9) / 1000);
+    // Nothing flowing in, or never busy: the capacity is unbounded as far as can be told, which
+    // lets idle vertices shrink.
+    const trueProcessingRate = rateIn === 0 || busyMs <= 0 ? Infinity : rateIn / (busyMs / 1000);
     const evaluation: VertexEvaluation = {
       parallelism: v.parallelism,
       maxParallelism: v.maxParallelism,

@@ -43,6 +43,7 @@ export function serializeState(state: AutoscalerState): Record<string, string> {
       jobId: state.jobId,
       jobRunningSince: state.jobRunningSince,
       rescaledAt: state.rescaledAt,
+      resetNonce: state.resetNonce,
     }),
     topology: JSON.stringify(state.topology ?? null),
     collectedMetrics: JSON.stringify(state.metrics),
@@ -65,13 +66,17 @@ export function deserializeState(data: Record<string, string> | undefined): Auto
       return fallback;
     }
   };
-  const job = json<{ jobId?: string; jobRunningSince?: number; rescaledAt?: number }>('jobStatus', {});
+  const job = json<{ jobId?: string; jobRunningSince?: number; rescaledAt?: number; resetNonce?: number }>(
+    'jobStatus',
+    {},
+  );
   const topology = json<AutoscalerState['topology'] | null>('topology', null);
   const evaluation = json<AutoscalerState['lastEvaluation'] | null>('evaluation', null, infinite);
   return {
     ...(job.jobId ? { jobId: job.jobId } : {}),
     ...(job.jobRunningSince !== undefined ? { jobRunningSince: job.jobRunningSince } : {}),
     ...(job.rescaledAt !== undefined ? { rescaledAt: job.rescaledAt } : {}),
+    ...(job.resetNonce !== undefined ? { resetNonce: job.resetNonce } : {}),
     ...(topology ? { topology } : {}),
     metrics: json('collectedMetrics', []),
     scalingHistory: json('scalingHistory', {}, infinite),

@@ -89,6 +89,8 @@ export interface AutoscalerState {
   parallelismOverrides: Record<string, number>;
   /** When each deduplicated event was last recorded, by its key. */
   eventTimes: Record<string, number>;
+  /** The `job.autoscalerResetNonce` last acted on: a new value starts the autoscaler afresh. */
+  resetNonce?: number;
   /** The latest evaluation, for users: per vertex rates, utilisation and recommended parallelism. */
   lastEvaluation?: { time: number; vertices: Record<string, VertexEvaluation> };
 }

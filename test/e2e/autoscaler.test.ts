@@ -110,7 +110,7 @@ after(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-test('under load the keyed vertex scales up in place; without load it scales back down', async () => {
+test('under load the keyed vertex scales up in place; without load it scales back down', async (t) => {
   // 100 records/s at 15 ms each is 1.5 s of work per second: one subtask cannot keep up.
   fs.writeFileSync(costFile, '15000');
   await createDeployment(env, deployment());
@@ -148,6 +148,7 @@ test('under load the keyed vertex scales up in place; without load it scales bac
     { currentParallelism: number; newParallelism: number }[]
   >;
   const steps = Object.values(history).flat();
+  t.diagnostic(`scaling history: ${JSON.stringify(history)}`);
   assert.ok(steps.some((s) => s.newParallelism > s.currentParallelism));
   assert.ok(steps.some((s) => s.newParallelism < s.currentParallelism));
 });

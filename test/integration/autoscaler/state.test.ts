@@ -78,7 +78,7 @@ test('the state is kept in autoscaler-<name>, labelled and owned by the deployme
   assert.deepEqual(await new AutoscalerStateStore(client).load(owner), state);
 });
 
-test('a reconcile applies the kept overrides in memory; turning the autoscaler off removes them', async () => {
+test('a reconcile applies the kept overrides in memory; a reset nonce or turning the autoscaler off removes them', async () => {
   const deps = {
     client,
     config: new OperatorConfig({ 'job.autoscaler.enabled': 'true' }),
@@ -88,6 +88,16 @@ test('a reconcile applies the kept overrides in memory; turning the autoscaler o
   };
   const scaled = await autoscale(owner, false, deps);
   assert.equal(scaled.spec.flinkConfiguration?.['pipeline.jobvertex-parallelism-overrides'], 'v1:3');
+
+  // A new reset nonce starts afresh: the overrides go; the same nonce again changes nothing.
+  await new AutoscalerStateStore(client).save(owner, state);
+  const reset = { ...owner, spec: { ...owner.spec, job: { ...owner.spec.job!, autoscalerResetNonce: 1 } } };
+  const fresh = await autoscale(reset, false, deps);
+  assert.equal(fresh.spec.flinkConfiguration?.['pipeline.jobvertex-parallelism-overrides'], undefined);
+  assert.deepEqual(await new AutoscalerStateStore(client).load(owner), { ...EMPTY_STATE, resetNonce: 1 });
+  await new AutoscalerStateStore(client).save(owner, { ...state, resetNonce: 1 });
+  const kept = await autoscale(reset, false, deps);
+  assert.equal(kept.spec.flinkConfiguration?.['pipeline.jobvertex-parallelism-overrides'], 'v1:3');
 
   const deployedWithAutoscaler: FlinkDeployment = {
     ...owner,
