@@ -178,14 +178,16 @@ export function evaluate(
       settings.busyTimeAggregator === 'AVG'
         ? average(samples, v.id, 'busyTimeAvgMs')
         : average(samples, v.id, 'busyTimeMaxMs');
-    if (busyMs === undefined || rateIn === undefined) continue;
-    // Nothing flowing in, or never busy: the capacity is unbounded as far as can be told, which
-    // lets idle vertices shrink.
-    const trueProcessingRate = rateIn === 0 || busyMs <= 0 ? Infinity : rateIn / (busyMs / 1000);
+    if (rateIn === undefined) continue;
+    // Without busy time (legacy sources) the capacity is unknown: the vertex keeps its parallelism,
+    // but its target rate still sizes the vertices behind it. Nothing flowing in, or never busy:
+    // the capacity is unbounded as far as can be told, which lets idle vertices shrink.
+    const trueProcessingRate =
+      busyMs === undefined ? NaN : rateIn === 0 || busyMs <= 0 ? Infinity : rateIn / (busyMs / 1000);
     const evaluation: VertexEvaluation = {
       parallelism: v.parallelism,
       maxParallelism: v.maxParallelism,
-      load: busyMs / 1000,
+      load: (busyMs ?? NaN) / 1000,
       trueProcessingRate,
       targetDataRate,
       catchUpDataRate,

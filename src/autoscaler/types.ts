@@ -103,7 +103,7 @@ export const EMPTY_STATE: AutoscalerState = {
   eventTimes: {},
 };
 
-/** The evaluated metrics of one vertex over the window. Infinity is written as null in JSON. */
+/** The evaluated metrics of one vertex over the window (NaN: unknown; both NaN and Infinity read back as Infinity from the ConfigMap). */
 export interface VertexEvaluation {
   parallelism: number;
   maxParallelism: number;

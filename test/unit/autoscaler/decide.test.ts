@@ -258,3 +258,14 @@ describe('memory pressure', () => {
     assert.ok(d.scaled.source);
   });
 });
+
+describe('missing metrics', () => {
+  test('a source without busy time keeps its parallelism, and still sizes the vertices behind it', () => {
+    const i = input(models([1, 1, 1]), 2500);
+    for (const s of i.samples) delete s.vertices.source!.busyTimeMaxMs;
+    const d = decide(i);
+    assert.equal(d.scaled.source, undefined);
+    assert.ok(Number.isNaN(d.evaluation.vertices.source!.trueProcessingRate));
+    assert.ok(d.scaled.keyed!.newParallelism > 1);
+  });
+});
