@@ -103,7 +103,10 @@ export const EMPTY_STATE: AutoscalerState = {
   eventTimes: {},
 };
 
-/** The evaluated metrics of one vertex over the window (NaN: unknown; both NaN and Infinity read back as Infinity from the ConfigMap). */
+/**
+ * The evaluated metrics of one vertex over the window. NaN means unknown; the ConfigMap stores NaN
+ * and Infinity as null, which reads back as Infinity.
+ */
 export interface VertexEvaluation {
   parallelism: number;
   maxParallelism: number;
