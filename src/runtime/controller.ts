@@ -75,6 +75,11 @@ export class Controller<T extends KubeObject> {
   private queue: WorkQueue | undefined;
   private primary: Watcher<T>[] = [];
   private owned: { spec: OwnedResource; watchers: Watcher<KubeObject>[] }[] = [];
+  /**
+   * Per owned resource: owner key -> keys of the cached objects that map to it, so a reconcile
+   * finds its owned objects without scanning the whole cache (thousands of them at scale).
+   */
+  private readonly ownedIndex = new Map<OwnedResource, Map<string, Set<string>>>();
   private readonly attempts = new Map<string, number>();
   private watchRuns: Promise<void>[] = [];
   private stopWatches = new AbortController();
@@ -203,7 +208,27 @@ export class Controller<T extends KubeObject> {
     }
     if (event.type === 'synced') return;
     runtime.metrics.watchEvents.inc({ resource: spec.resource.plural, type: event.type });
+    this.reindex(spec, event);
     for (const key of this.ownerKeys(spec, event.object)) this.queue?.add(key);
+  }
+
+  private reindex(spec: OwnedResource, event: WatcherEvent<KubeObject>): void {
+    if (event.type !== 'applied' && event.type !== 'deleted') return;
+    let index = this.ownedIndex.get(spec);
+    if (!index) this.ownedIndex.set(spec, (index = new Map()));
+    const key = objectKey(event.object);
+    const before = event.type === 'deleted' ? event.object : event.previous;
+    for (const owner of before ? this.ownerKeys(spec, before) : []) {
+      const keys = index.get(owner);
+      keys?.delete(key);
+      if (keys?.size === 0) index.delete(owner);
+    }
+    if (event.type === 'deleted') return;
+    for (const owner of this.ownerKeys(spec, event.object)) {
+      let keys = index.get(owner);
+      if (!keys) index.set(owner, (keys = new Set()));
+      keys.add(key);
+    }
   }
 
   private ownerKeys(spec: OwnedResource, obj: KubeObject): string[] {
@@ -358,9 +383,17 @@ export class Controller<T extends KubeObject> {
       owned: <O extends KubeObject>(rt: ResourceType) => {
         const entry = this.owned.find((o) => o.spec.resource === rt);
         if (!entry) throw new Error(`${this.name} does not own ${rt.plural}`);
-        return entry.watchers
-          .flatMap((w) => w.store.list())
-          .filter((o) => this.ownerKeys(entry.spec, o).includes(key)) as O[];
+        const found: O[] = [];
+        for (const ownedKey of this.ownedIndex.get(entry.spec)?.get(key) ?? []) {
+          for (const watcher of entry.watchers) {
+            const owned = watcher.store.get(ownedKey);
+            if (owned) {
+              found.push(owned as O);
+              break;
+            }
+          }
+        }
+        return found;
       },
     };
   }

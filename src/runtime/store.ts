@@ -20,7 +20,9 @@ export class Store<T extends KubeObject> {
     return this.items.size;
   }
 
+  /** Stores `obj` without its managedFields: server-side apply bookkeeping that nothing here reads. */
   set(obj: T): T | undefined {
+    delete (obj.metadata as { managedFields?: unknown }).managedFields;
     const key = objectKey(obj);
     const previous = this.items.get(key);
     this.items.set(key, obj);

@@ -4,6 +4,7 @@
  * succeeded; Events carry the compatible operator's reasons.
  */
 import { randomBytes } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import {
   FLINK_DEPLOYMENT,
   validateFlinkDeployment,
@@ -286,7 +287,8 @@ async function writeStatus(
   obj: Resource,
   status: NonNullable<FlinkDeployment['status']>,
 ): Promise<void> {
-  if (JSON.stringify(obj.status ?? {}) === JSON.stringify(status)) return;
+  // The API server returns fields in its own order, so compare values, not serializations.
+  if (isDeepStrictEqual(obj.status ?? {}, JSON.parse(JSON.stringify(status)))) return;
   await ctx.updateStatus(() => status);
 }
 

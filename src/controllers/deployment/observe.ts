@@ -75,7 +75,9 @@ export async function observeDeployment(
   const jobManager = await observeJobManager(deps, namespace, name, mode);
   const observed: ObservedDeployment = { jobManager, haMetadataAvailable: false, sessionJobs: [] };
 
-  observed.haMetadataAvailable = await haMetadataAvailable(deps.client, namespace, name);
+  if (needsHaMetadata(deployment, jobManager)) {
+    observed.haMetadataAvailable = await haMetadataAvailable(deps.client, namespace, name);
+  }
   if (deployment.metadata.deletionTimestamp && !deployment.spec.job) {
     observed.sessionJobs = await sessionJobsUsing(deps.client, namespace, name);
   }
@@ -116,6 +118,26 @@ export async function observeDeployment(
     observed.rest = 'unreachable';
   }
   return observed;
+}
+
+/**
+ * Only deletion, upgrades, recoveries and rollbacks decide by HA metadata. A first deployment
+ * restores from nothing or a given savepoint, and a steady one (current spec deployed and stable,
+ * JobManager up) has nothing to decide: their reconciles skip listing HA ConfigMaps.
+ */
+function needsHaMetadata(deployment: FlinkDeployment, jobManager: ObservedJobManager): boolean {
+  if (deployment.metadata.deletionTimestamp) return true;
+  const status = deployment.status;
+  const recon = status?.reconciliationStatus;
+  if (!recon?.lastReconciledSpec) return false;
+  const steady =
+    status?.observedGeneration === deployment.metadata.generation &&
+    recon.state === 'DEPLOYED' &&
+    recon.lastStableSpec === recon.lastReconciledSpec &&
+    jobManager.exists &&
+    !jobManager.terminating &&
+    jobManager.availableReplicas > 0;
+  return !steady;
 }
 
 async function observeJobDetails(

@@ -23,6 +23,7 @@ import type {
   SavepointStatus,
   TriggerResponse,
 } from './types.ts';
+import { sendJson, type HttpAnswer } from './http.ts';
 
 export class FlinkRestError extends Error {
   constructor(
@@ -256,24 +257,26 @@ export class FlinkRestClient {
 
   private async request<T>(method: string, route: string, body: unknown, opts?: CallOptions): Promise<T> {
     const url = `${this.baseUrl}/v1${route}`;
-    const init: RequestInit = { method, signal: AbortSignal.timeout(opts?.timeoutMs ?? this.timeoutMs) };
-    if (body instanceof FormData) {
-      init.body = body;
-    } else if (body !== undefined) {
-      init.body = JSON.stringify(body);
-      init.headers = { 'content-type': 'application/json' };
-    }
-    let response: Response;
-    let text: string;
+    const timeoutMs = opts?.timeoutMs ?? this.timeoutMs;
+    let answer: HttpAnswer;
     try {
-      response = await fetch(url, init);
-      text = await response.text();
+      answer =
+        body instanceof FormData
+          ? await upload(method, url, body, timeoutMs)
+          : await sendJson(method, url, body, timeoutMs);
     } catch (err) {
       throw new FlinkRestError(method, url, undefined, [], err);
     }
-    if (!response.ok) throw new FlinkRestError(method, url, response.status, errorsOf(text));
+    const { status, text } = answer;
+    if (status < 200 || status >= 300) throw new FlinkRestError(method, url, status, errorsOf(text));
     return (text ? JSON.parse(text) : undefined) as T;
   }
+}
+
+/** Multipart uploads (jars) are rare: `fetch` encodes FormData. */
+async function upload(method: string, url: string, form: FormData, timeoutMs: number): Promise<HttpAnswer> {
+  const response = await fetch(url, { method, body: form, signal: AbortSignal.timeout(timeoutMs) });
+  return { status: response.status, text: await response.text() };
 }
 
 function enc(segment: string): string {

@@ -1,0 +1,107 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { FlinkDeployment, FlinkDeploymentSpec } from '../../../src/api/index.ts';
+import { serializeReconciledSpec } from '../../../src/controllers/common/reconciled-spec.ts';
+import { observeDeployment } from '../../../src/controllers/deployment/observe.ts';
+import type { KubeClient } from '../../../src/runtime/index.ts';
+import type { ObjectList, ResourceType } from '../../../src/runtime/kube/types.ts';
+
+const spec = {
+  image: 'flink:2.2',
+  job: { jarURI: 'local:///j.jar', upgradeMode: 'last-state' },
+} as FlinkDeploymentSpec;
+
+function deployment(generation: number, observedGeneration: number): FlinkDeployment {
+  const recorded = serializeReconciledSpec(spec, false);
+  return {
+    apiVersion: 'flink.apache.org/v1beta1',
+    kind: 'FlinkDeployment',
+    metadata: { name: 'demo', namespace: 'ns', generation },
+    spec,
+    status: {
+      observedGeneration,
+      jobManagerDeploymentStatus: 'READY',
+      reconciliationStatus: { state: 'DEPLOYED', lastReconciledSpec: recorded, lastStableSpec: recorded },
+    },
+  };
+}
+
+/** A client that knows one HA job ConfigMap of `demo` and counts the LISTs it answers. */
+function fakeClient() {
+  const lists: string[] = [];
+  const client = {
+    async list(rt: ResourceType): Promise<ObjectList<never>> {
+      lists.push(rt.plural);
+      const items =
+        rt.plural === 'configmaps' ? [{ metadata: { name: `demo-${'a'.repeat(32)}-config-map` } }] : [];
+      return { items } as unknown as ObjectList<never>;
+    },
+  };
+  // Only `list` is reached by these observations.
+  return { client: client as unknown as KubeClient, lists };
+}
+
+const jobManagerUp = {
+  metadata: { name: 'demo' },
+  spec: { replicas: 1 },
+  status: { availableReplicas: 1 },
+};
+
+test('a steady deployment is observed without listing HA ConfigMaps', async () => {
+  const { client, lists } = fakeClient();
+  const observed = await observeDeployment(deployment(3, 3), {
+    client,
+    jobManagerDeployment: jobManagerUp,
+    restUrl: async () => undefined,
+    restTimeoutMs: 1000,
+  });
+  assert.deepEqual(lists, []);
+  assert.equal(observed.haMetadataAvailable, false);
+});
+
+test('a spec change, a missing JobManager or a pending rollback read the HA ConfigMaps', async () => {
+  const unstable = deployment(3, 3);
+  unstable.status!.reconciliationStatus!.lastStableSpec = serializeReconciledSpec(
+    { ...spec, parallelism: 1 },
+    false,
+  );
+  const cases: [string, FlinkDeployment, typeof jobManagerUp | undefined][] = [
+    ['spec changed', deployment(4, 3), jobManagerUp],
+    ['JobManager missing', deployment(3, 3), undefined],
+    ['not yet stable', unstable, jobManagerUp],
+  ];
+  for (const [what, resource, jobManager] of cases) {
+    const { client, lists } = fakeClient();
+    const observed = await observeDeployment(resource, {
+      client,
+      jobManagerDeployment: jobManager,
+      restUrl: async () => undefined,
+      restTimeoutMs: 1000,
+    });
+    assert.ok(lists.includes('configmaps'), what);
+    assert.equal(observed.haMetadataAvailable, true, what);
+  }
+});
+
+test('a first deployment is observed without listing HA ConfigMaps; a deleted one lists them', async () => {
+  const fresh = deployment(1, 1);
+  delete fresh.status;
+  const deleted = deployment(3, 3);
+  deleted.metadata.deletionTimestamp = '2026-01-01T00:00:00Z';
+  for (const [resource, lists] of [
+    [fresh, []],
+    [deleted, ['configmaps']],
+  ] as const) {
+    const fake = fakeClient();
+    await observeDeployment(resource, {
+      client: fake.client,
+      jobManagerDeployment: undefined,
+      restUrl: async () => undefined,
+      restTimeoutMs: 1000,
+    });
+    assert.deepEqual(
+      fake.lists.filter((l) => l === 'configmaps'),
+      lists,
+    );
+  }
+});
