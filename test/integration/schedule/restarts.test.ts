@@ -34,13 +34,23 @@ after(async () => {
 });
 
 async function scheduledTemplate(prefix: string): Promise<{ namespace: string; createdMs: number }> {
+  const namespace = await testNamespace(prefix);
+  return { namespace, createdMs: await createTemplate(namespace) };
+}
+
+async function testNamespace(prefix: string): Promise<string> {
   const ns = await createTestNamespace(kc, prefix);
   namespaces.push(ns);
+  return ns.name;
+}
+
+/** Creates the every-5-seconds template; returns its creation time. */
+async function createTemplate(namespace: string): Promise<number> {
   const created = await client.create<FlinkDeployment>(
     FLINK_DEPLOYMENTS,
-    templateManifest(ns.name, 'every5s', { cron: '*/5 * * * * ?', concurrencyPolicy: 'Allow' }),
+    templateManifest(namespace, 'every5s', { cron: '*/5 * * * * ?', concurrencyPolicy: 'Allow' }),
   );
-  return { namespace: ns.name, createdMs: Date.parse(created.metadata.creationTimestamp ?? '') };
+  return Date.parse(created.metadata.creationTimestamp ?? '');
 }
 
 function operator(namespace: string, identity: string, lease = ''): OperatorProcess {
@@ -113,7 +123,7 @@ interface Lease extends KubeObject {
 }
 
 test('two instances with leader election: a crashed and a stopped leader hand over with no duplicate and no lost run', async () => {
-  const { namespace, createdMs } = await scheduledTemplate('sched-lead');
+  const namespace = await testNamespace('sched-lead');
   const lease = 'schedule-operator';
   const holder = async () =>
     (await client.get<Lease>(WellKnown.leases, namespace, lease)).spec?.holderIdentity;
@@ -127,9 +137,12 @@ test('two instances with leader election: a crashed and a stopped leader hand ov
     const id = await eventually(holder, { what: 'a lease holder' });
     return { id, process: instances.get(id) as OperatorProcess };
   };
+  // The template comes once a leader leads, so every tick from its creation on is owed a run
+  // (booting two operator processes on a busy machine may otherwise outlast the first tick).
+  const first = await leaderOf();
+  const createdMs = await createTemplate(namespace);
 
   // Crash the leader 200 ms before a tick: the standby waits out the lease and runs that tick late.
-  const first = await leaderOf();
   await waitForRunOf(namespace, nextTickAfter(Date.now()));
   await sleepUntil(nextTickAfter(Date.now() + 1000) - 200);
   first.process.child.kill('SIGKILL');
