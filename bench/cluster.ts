@@ -12,6 +12,8 @@ import YAML from 'yaml';
 import { startControlPlane, type ControlPlaneState } from '../src/devcluster/controlplane.ts';
 
 export const BENCH_SYSTEM_NAMESPACE = 'bench-system';
+/** Holds the API server's own `kubernetes` Service address (10.0.0.1), as the default range does. */
+const SERVICE_RANGE = '10.0.0.0/16';
 
 /** The measured identities, as the API server names them. */
 export const userName = (serviceAccount: string) =>
@@ -49,9 +51,15 @@ export async function startBenchCluster(dir: string, measured: string[]): Promis
         // shared production API server, not a benchmark of the operator.
         '--max-requests-inflight=2000',
         '--max-mutating-requests-inflight=1000',
+        // Every cluster's REST Service takes a ClusterIP: the default /24 holds 254.
+        `--service-cluster-ip-range=${SERVICE_RANGE}`,
       ],
       // The Deployment and ReplicaSet controllers must keep up with 1,000 JobManager Deployments.
-      'kube-controller-manager': ['--kube-api-qps=400', '--kube-api-burst=800'],
+      'kube-controller-manager': [
+        '--kube-api-qps=400',
+        '--kube-api-burst=800',
+        `--service-cluster-ip-range=${SERVICE_RANGE}`,
+      ],
     },
   });
   const admin = new k8s.KubeConfig();

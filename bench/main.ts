@@ -9,7 +9,9 @@
  * `bench/results/results.{md,json,svg}`.
  *
  * Options: `--scales=10,100,1000`, `--steady-seconds=180`, `--schedules=100`, `--cpu-prof`
- * (writes the operator's CPU profile under bench/results/), `--keep` (leave the folder).
+ * (the operator's CPU profile) and `--heap-snapshot` (its heap at the end of the steady state),
+ * both under bench/results/profile.tmp/, `--operator-node-options="--flag ..."` (Node.js flags of
+ * the operator process), `--keep` (leave the temporary folder).
  */
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
@@ -39,6 +41,8 @@ const { values: args } = parseArgs({
     'steady-seconds': { type: 'string', default: '180' },
     schedules: { type: 'string', default: '100' },
     'cpu-prof': { type: 'boolean', default: false },
+    'heap-snapshot': { type: 'boolean', default: false },
+    'operator-node-options': { type: 'string', default: '' },
     keep: { type: 'boolean', default: false },
   },
 });
@@ -142,15 +146,13 @@ async function measureFloor(b: Bench, n: number): Promise<ScaleResult['floor']> 
     await apps.createNamespacedDeployment({ namespace: FLOOR_NAMESPACE, body: objects.jobManagerDeployment });
     writeMs.push(Date.now() - started.get(name)!);
   });
-  const latencies = await until(
+  const seen = await until(
     `the floor's ${n} Deployments`,
     () => {
-      const seen = names.map((name) => b.observer.deploymentSeen.get(`${FLOOR_NAMESPACE}/${name}`));
-      return seen.every((t) => t !== undefined)
-        ? seen.map((t, i) => t! - started.get(names[i]!)!)
-        : undefined;
+      const times = names.map((name) => b.observer.deploymentSeen.get(`${FLOOR_NAMESPACE}/${name}`));
+      return times.every((t) => t !== undefined) ? (times as number[]) : undefined;
     },
-    120_000,
+    300_000,
   );
   await b.cluster.audit.catchUp();
   const requests = b.cluster.audit.between(userName('floor'), from, Date.now() + 1).length;
@@ -162,15 +164,20 @@ async function measureFloor(b: Bench, n: number): Promise<ScaleResult['floor']> 
   await admin
     .makeApiClient(k8s.CoreV1Api)
     .deleteCollectionNamespacedConfigMap({ namespace: FLOOR_NAMESPACE });
-  for (const name of names) {
+  const adminCore = admin.makeApiClient(k8s.CoreV1Api);
+  await inParallel(names, CONCURRENCY, async (name) => {
     for (const svc of [name, `${name}-rest`]) {
-      await admin
-        .makeApiClient(k8s.CoreV1Api)
+      await adminCore
         .deleteNamespacedService({ namespace: FLOOR_NAMESPACE, name: svc })
         .catch(() => undefined);
     }
-  }
-  return { toDeployment: summarize(latencies), writes: summarize(writeMs), requestsPerCluster: requests / n };
+  });
+  return {
+    toDeployment: summarize(seen.map((t, i) => t - started.get(names[i]!)!)),
+    fromBatchStart: summarize(seen.map((t) => t - from)),
+    writes: summarize(writeMs),
+    requestsPerCluster: requests / n,
+  };
 }
 
 async function createAll(b: Bench, names: string[]): Promise<Map<string, number>> {
@@ -186,21 +193,27 @@ async function createAll(b: Bench, names: string[]): Promise<Map<string, number>
   return sent;
 }
 
-async function measureScale(b: Bench, n: number, keep: boolean): Promise<ScaleResult> {
+/**
+ * Floor, create and spec-change latency at `n` FlinkDeployments. With `whileRunning` (the largest
+ * scale) the steady state is measured once all run, before the spec change, and the resources are
+ * left as they are; otherwise they are deleted after all upgraded.
+ */
+async function measureScale(b: Bench, n: number, whileRunning?: () => Promise<void>): Promise<ScaleResult> {
   log(`scale ${n}: floor`);
   const floor = await measureFloor(b, n);
   log(`scale ${n}: floor p50 ${floor.toDeployment.p50} ms; creating ${n} FlinkDeployments`);
   const names = Array.from({ length: n }, (_, i) => `d${n}-${i}`);
   const from = Date.now();
   const sent = await createAll(b, names);
-  const create = await until(
+  const seen = await until(
     `${n} JobManager Deployments`,
     () => {
-      const seen = names.map((name) => b.observer.deploymentSeen.get(`${NAMESPACE}/${name}`));
-      return seen.every((t) => t !== undefined) ? seen.map((t, i) => t! - sent.get(names[i]!)!) : undefined;
+      const times = names.map((name) => b.observer.deploymentSeen.get(`${NAMESPACE}/${name}`));
+      return times.every((t) => t !== undefined) ? (times as number[]) : undefined;
     },
     600_000,
   );
+  const create = seen.map((t, i) => t - sent.get(names[i]!)!);
   log(`scale ${n}: create p50 ${summarize(create).p50} ms; waiting for all RUNNING and STABLE`);
   const byName = () => new Map(b.observer.flink().map((d) => [d.metadata.name!, d]));
   const allAt = (revision: string) => () => {
@@ -217,7 +230,9 @@ async function measureScale(b: Bench, n: number, keep: boolean): Promise<ScaleRe
   await b.cluster.audit.catchUp();
   const createRequests = b.cluster.audit.between(userName('operator'), from, Date.now()).length;
 
-  log(`scale ${n}: all running after ${runningAfterMs} ms; changing every spec`);
+  log(`scale ${n}: all running after ${runningAfterMs} ms`);
+  if (whileRunning) await whileRunning();
+  log(`scale ${n}: changing every spec`);
   const patched = new Map<string, number>();
   await inParallel(names, CONCURRENCY, async (name) => {
     patched.set(name, Date.now());
@@ -238,19 +253,20 @@ async function measureScale(b: Bench, n: number, keep: boolean): Promise<ScaleRe
     600_000,
   );
   log(`scale ${n}: upgrade start p50 ${summarize(upgrade).p50} ms; waiting for all upgraded`);
-  const upgradeFrom = Math.min(...patched.values());
-  await until(`${n} deployments upgraded`, allAt('2'), 900_000);
-  const upgradedAfterMs = Date.now() - upgradeFrom;
   const result: ScaleResult = {
     n,
     floor,
     createToDeployment: summarize(create),
+    createFromBatchStart: summarize(seen.map((t) => t - from)),
     specChangeToUpgrade: summarize(upgrade),
     allRunningAfterMs: runningAfterMs,
-    allUpgradedAfterMs: upgradedAfterMs,
     operatorRequestsPerClusterToRunning: createRequests / n,
   };
-  if (!keep) await deleteAll(b, names);
+  if (whileRunning) return result;
+  const upgradeFrom = Math.min(...patched.values());
+  await until(`${n} deployments upgraded`, allAt('2'), 900_000);
+  result.allUpgradedAfterMs = Date.now() - upgradeFrom;
+  await deleteAll(b, names);
   return result;
 }
 
@@ -308,6 +324,53 @@ function sampleEvery(operator: OperatorProcess, ms: number): Sampling {
   return { samples, stop: () => clearInterval(timer) };
 }
 
+/** Operator CPU, memory, API and REST requests over a window with every resource running. */
+async function measureSteadyState(b: Bench, n: number): Promise<BenchResults['steady']> {
+  log(`steady state at ${n}: settling 30 s, then measuring ${STEADY_MS / 1000} s`);
+  await new Promise((r) => setTimeout(r, 30_000));
+  const sampling = sampleEvery(b.operator, 2000);
+  const restBefore = b.flink.requests;
+  const windowFrom = Date.now();
+  await new Promise((r) => setTimeout(r, STEADY_MS));
+  sampling.stop();
+  const windowTo = Date.now();
+  const restRequests = b.flink.requests - restBefore;
+  if (args['heap-snapshot']) await b.operator.heapSnapshot();
+  await b.cluster.audit.catchUp();
+  const apiInWindow = b.cluster.audit.between(userName('operator'), windowFrom, windowTo);
+  const samples = sampling.samples;
+  const first = samples[0]!;
+  const last = samples.at(-1)!;
+  const minutes = (windowTo - windowFrom) / 60_000;
+  const byKind = new Map<string, number>();
+  for (const r of apiInWindow) {
+    const key = `${r.verb} ${r.resource}`;
+    byKind.set(key, (byKind.get(key) ?? 0) + 1);
+  }
+  const cpuPercent = (a: ProcessSample, z: ProcessSample) =>
+    ((z.cpuSeconds - a.cpuSeconds) / ((z.at - a.at) / 1000)) * 100;
+  return {
+    deployments: n,
+    windowSeconds: (windowTo - windowFrom) / 1000,
+    reconcileInterval: '60 s (default)',
+    cpuPercentOfOneCore: cpuPercent(first, last),
+    rssMiB: {
+      median: summarize(samples.map((s) => s.rssBytes / 2 ** 20)).p50,
+      max: Math.max(...samples.map((s) => s.rssBytes / 2 ** 20)),
+    },
+    apiRequestsPerMinute: apiInWindow.length / minutes,
+    apiRequestsByKind: Object.fromEntries(
+      [...byKind].sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, v / minutes]),
+    ),
+    flinkRestRequestsPerMinute: restRequests / minutes,
+    timeline: samples.map((s, i) => ({
+      seconds: (s.at - first.at) / 1000,
+      rssMiB: s.rssBytes / 2 ** 20,
+      cpuPercent: i === 0 ? 0 : cpuPercent(samples[i - 1]!, s),
+    })),
+  };
+}
+
 async function main(): Promise<void> {
   const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'flink-operator-bench-'));
   await fsp.mkdir(RESULTS, { recursive: true });
@@ -350,6 +413,7 @@ async function main(): Promise<void> {
       body: flinkDeployment('startup-probe', '1'),
     });
     const profileDir = path.join(RESULTS, 'profile.tmp');
+    await fsp.mkdir(profileDir, { recursive: true });
     const operator = await OperatorProcess.start({
       main: operatorMain,
       kubeconfig: operatorKubeconfig,
@@ -358,7 +422,11 @@ async function main(): Promise<void> {
         'kubernetes.operator.watched.namespaces': NAMESPACE,
         'kubernetes.operator.rest.address-resolution': 'pod-ip',
       },
-      ...(args['cpu-prof'] ? { nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] } : {}),
+      nodeFlags: [
+        ...args['operator-node-options']!.split(' ').filter(Boolean),
+        ...(args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
+        ...(args['heap-snapshot'] ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${profileDir}`] : []),
+      ],
     });
     cleanups.unshift(() => operator.stop());
     await until('the operator ready', async () => ((await operator.ready()) ? true : undefined), 60_000);
@@ -383,33 +451,16 @@ async function main(): Promise<void> {
 
     const scales: ScaleResult[] = [];
     let scheduled: BenchResults['scheduled'] | undefined;
-    const largest = Math.max(...SCALES);
+    let steady: BenchResults['steady'] | undefined;
+    const largest = SCALES.at(-1)!;
     for (const n of SCALES) {
       // Scheduled runs just before the largest scale, whose steady state is then measured alone.
       if (n === largest && SCHEDULES > 0) scheduled = await measureSchedules(b, SCHEDULES);
-      scales.push(await measureScale(b, n, n === largest));
+      const measureSteady = async () => {
+        steady = await measureSteadyState(b, n);
+      };
+      scales.push(await measureScale(b, n, n === largest ? measureSteady : undefined));
       log(`scale ${n} done`);
-    }
-
-    log(`steady state at ${largest}: settling 30 s, then measuring ${STEADY_MS / 1000} s`);
-    await new Promise((r) => setTimeout(r, 30_000));
-    const sampling = sampleEvery(operator, 2000);
-    const restBefore = flink.requests;
-    const windowFrom = Date.now();
-    await new Promise((r) => setTimeout(r, STEADY_MS));
-    sampling.stop();
-    const windowTo = Date.now();
-    const restRequests = flink.requests - restBefore;
-    await cluster.audit.catchUp();
-    const apiInWindow = cluster.audit.between(userName('operator'), windowFrom, windowTo);
-    const samples = sampling.samples;
-    const first = samples[0]!;
-    const last = samples.at(-1)!;
-    const minutes = (windowTo - windowFrom) / 60_000;
-    const byKind = new Map<string, number>();
-    for (const r of apiInWindow) {
-      const key = `${r.verb} ${r.resource}`;
-      byKind.set(key, (byKind.get(key) ?? 0) + 1);
     }
     const results: BenchResults = {
       machine: {
@@ -429,29 +480,7 @@ async function main(): Promise<void> {
       },
       scales,
       ...(scheduled ? { scheduled } : {}),
-      steady: {
-        deployments: largest,
-        windowSeconds: (windowTo - windowFrom) / 1000,
-        reconcileInterval: '60 s (default)',
-        cpuPercentOfOneCore: ((last.cpuSeconds - first.cpuSeconds) / ((last.at - first.at) / 1000)) * 100,
-        rssMiB: {
-          median: summarize(samples.map((s) => s.rssBytes / 2 ** 20)).p50,
-          max: Math.max(...samples.map((s) => s.rssBytes / 2 ** 20)),
-        },
-        apiRequestsPerMinute: apiInWindow.length / minutes,
-        apiRequestsByKind: Object.fromEntries(
-          [...byKind].sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, v / minutes]),
-        ),
-        flinkRestRequestsPerMinute: restRequests / minutes,
-        timeline: samples.map((s, i) => ({
-          seconds: (s.at - first.at) / 1000,
-          rssMiB: s.rssBytes / 2 ** 20,
-          cpuPercent:
-            i === 0
-              ? 0
-              : ((s.cpuSeconds - samples[i - 1]!.cpuSeconds) / ((s.at - samples[i - 1]!.at) / 1000)) * 100,
-        })),
-      },
+      steady: steady!,
     };
     await writeReport(RESULTS, results);
     log(`results in ${RESULTS}`);

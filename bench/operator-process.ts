@@ -123,6 +123,20 @@ export class OperatorProcess {
     return sum;
   }
 
+  /** Asks for a heap snapshot (the process runs with `--heapsnapshot-signal=SIGUSR2`) and waits for it. */
+  async heapSnapshot(): Promise<void> {
+    const before = this.sample().cpuSeconds;
+    this.child.kill('SIGUSR2');
+    // Writing the snapshot keeps the process busy; it is done when the CPU time stops moving.
+    let last = before;
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 2000));
+      const now = this.sample().cpuSeconds;
+      if (now > before && now - last < 0.05) return;
+      last = now;
+    }
+  }
+
   /** SIGTERM, then waits for the process to end. */
   async stop(): Promise<void> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;

@@ -111,7 +111,7 @@ export class SimulatedKubelet {
           namespace,
           body: { metadata: { name, namespace }, target: { apiVersion: 'v1', kind: 'Node', name: NODE } },
         })
-        .catch(ignoreConflict);
+        .catch(ignoreConflictOrNotFound);
     }
     const uid = pod.metadata!.uid!;
     let ip = this.started.get(uid);
@@ -154,10 +154,12 @@ export class SimulatedKubelet {
         state: { running: { startedAt: now } },
       })),
     };
-    await this.core.patchNamespacedPodStatus(
-      { name, namespace, body: { status } },
-      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
-    );
+    await this.core
+      .patchNamespacedPodStatus(
+        { name, namespace, body: { status } },
+        k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+      )
+      .catch(ignoreNotFound);
   }
 
   /**
@@ -257,6 +259,11 @@ export function findJobId(text: string): string | undefined {
 
 function ignoreNotFound(err: unknown): void {
   if ((err as { code?: number }).code !== 404) throw err;
+}
+
+function ignoreConflictOrNotFound(err: unknown): void {
+  const code = (err as { code?: number }).code;
+  if (code !== 409 && code !== 404) throw err;
 }
 
 function ignoreConflict(err: unknown): void {

@@ -233,6 +233,10 @@ test('owned objects enqueue their owner; /metrics parses and its counters move; 
   await eventually(async () => (seenOwned.includes(1) ? true : undefined), {
     what: 'owner reconciled for child',
   });
+  await client.delete(WellKnown.configMaps, ns, 'child');
+  await eventually(async () => (seenOwned.at(-1) === 0 ? true : undefined), {
+    what: 'owner reconciled without its deleted child',
+  });
   const text = await (await fetch(`http://127.0.0.1:${manager.metricsPort}/metrics`)).text();
   assertPrometheusText(text);
   assert.ok((await reconcileCount(manager)) > before, 'reconcile counter moved');
