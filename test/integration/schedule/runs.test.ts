@@ -133,7 +133,17 @@ test('every 5 s a run appears within 1 s of its tick, named, owned, labelled, wi
       assert.equal(run.spec.job?.jarURI, 'local:///opt/flink/examples/batch/WordCount.jar');
     }
 
-    const submitted = (await events(namespace, 'wordcount')).filter((e) => e.reason === 'JobStatusChanged');
+    // The Event follows the run's creation; the last one may still be on its way.
+    const submitted = await eventually(
+      async () => {
+        const list = (await events(namespace, 'wordcount')).filter((e) => e.reason === 'JobStatusChanged');
+        const all = runs.every(({ name }) =>
+          list.some((e) => e.message === `Submit new job ${name}` && e.type === 'Normal'),
+        );
+        return all ? list : undefined;
+      },
+      { what: 'a Submit Event for every run', timeoutMs: 5_000 },
+    );
     for (const { name } of runs) {
       assert.ok(
         submitted.some((e) => e.message === `Submit new job ${name}` && e.type === 'Normal'),
