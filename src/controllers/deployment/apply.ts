@@ -12,6 +12,7 @@ import { FlinkRestClient } from '../../flink/rest/client.ts';
 import { jobManagerDeploymentName, taskManagerDeploymentName } from '../../flink/resources/names.ts';
 import { isNotFound, type KubeClient } from '../../runtime/index.ts';
 import { WellKnown, type KubeObject, type ResourceType } from '../../runtime/kube/types.ts';
+import { rescaleInPlace } from '../common/in-place-scaling.ts';
 import { haConfigMaps } from './observe.ts';
 import type { ClusterAction } from './plan.ts';
 
@@ -129,24 +130,9 @@ export async function applyAction(
         { type: 'merge', ...(deps.signal ? { signal: deps.signal } : {}) },
       );
       return;
-    case 'rescaleJob': {
-      const rest = await restClient(deps);
-      const current = await rest.resourceRequirements(action.jobId);
-      const next = structuredClone(current);
-      for (const [vertex, requirement] of Object.entries(next)) {
-        const target = action.parallelism[vertex];
-        if (target === undefined) continue;
-        // The upper bound is the target; the lower bound only drops, since a higher one could fail
-        // the job when the new slots cannot be had.
-        requirement.parallelism = {
-          lowerBound: Math.min(target, requirement.parallelism.lowerBound),
-          upperBound: target,
-        };
-      }
-      if (JSON.stringify(next) !== JSON.stringify(current))
-        await rest.updateResourceRequirements(action.jobId, next);
+    case 'rescaleJob':
+      await rescaleInPlace(await restClient(deps), action.jobId, action.parallelism);
       return;
-    }
     case 'disposeSavepoint': {
       const rest = await restClient(deps);
       await rest.disposeSavepoint(action.location);

@@ -3,6 +3,7 @@
  * operator's defaults. Each may be set per resource in `spec.flinkConfiguration`.
  */
 import { OperatorConfig, RuntimeOptions, operatorOption as o } from '../../runtime/index.ts';
+import { inPlaceScalingConfigured } from '../common/in-place-scaling.ts';
 import { JobOptions, SnapshotOptions, periodicIntervalMs } from '../common/options.ts';
 import type { DeploymentPolicy } from './policy.ts';
 
@@ -14,13 +15,7 @@ export const DeploymentOptions = {
   rollbackEnabled: o.bool('deployment.rollback.enabled', false),
   readinessTimeout: o.duration('deployment.readiness.timeout', 5 * 60_000),
   restartFailed: o.bool('job.restart.failed', false),
-  inPlaceScaling: o.bool('job.upgrade.inplace-scaling.enabled', true),
 } as const;
-
-/** In-place rescaling needs Flink's adaptive scheduler. */
-function adaptiveScheduler(config: OperatorConfig): boolean {
-  return (config.raw('jobmanager.scheduler') ?? '').trim().toLowerCase() === 'adaptive';
-}
 
 /** The policy of one resource from its effective operator configuration. */
 export function deploymentPolicy(config: OperatorConfig): DeploymentPolicy {
@@ -50,7 +45,7 @@ export function deploymentPolicy(config: OperatorConfig): DeploymentPolicy {
     rollbackEnabled: config.get(DeploymentOptions.rollbackEnabled),
     readinessTimeoutMs: config.get(DeploymentOptions.readinessTimeout),
     restartFailedJobs: config.get(DeploymentOptions.restartFailed),
-    inPlaceScaling: config.get(DeploymentOptions.inPlaceScaling) && adaptiveScheduler(config),
+    inPlaceScaling: inPlaceScalingConfigured(config),
   };
 }
 

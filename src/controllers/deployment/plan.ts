@@ -20,6 +20,11 @@ import type {
 } from '../../api/index.ts';
 import { flattenFlinkConfiguration } from '../../flink/config/effective.ts';
 import {
+  flinkSupportsInPlaceScaling,
+  overridesRescalableInPlace,
+  parallelismOverrides,
+} from '../common/in-place-scaling.ts';
+import {
   parseReconciledSpec,
   serializeReconciledSpec,
   type ReconciledSpec,
@@ -631,9 +636,8 @@ function rescaleJobInPlace(p: Planner, diff: SpecDiff): boolean {
   if (!p.policy.inPlaceScaling || !p.spec.job || !jobId || !flinkSupportsInPlaceScaling(p.spec.flinkVersion))
     return false;
   if (p.status.jobStatus?.state !== 'RUNNING' || !p.observed.job?.found) return false;
-  const before = parallelismOverrides(p.last!.spec);
-  const after = parallelismOverrides(p.spec);
-  if (Object.keys(after).length === 0 || Object.keys(before).some((v) => !(v in after))) return false;
+  const after = parallelismOverrides(p.spec.flinkConfiguration);
+  if (!overridesRescalableInPlace(parallelismOverrides(p.last!.spec.flinkConfiguration), after)) return false;
   p.event(
     'Normal',
     'SpecChanged',
@@ -645,24 +649,6 @@ function rescaleJobInPlace(p: Planner, diff: SpecDiff): boolean {
   p.event('Normal', 'Scaling', 'In-place scaling triggered', 'Job');
   recordScaledSpec(p);
   return true;
-}
-
-function parallelismOverrides(spec: FlinkDeploymentSpec): Record<string, number> {
-  const text = flattenFlinkConfiguration(spec.flinkConfiguration)['pipeline.jobvertex-parallelism-overrides'];
-  const out: Record<string, number> = {};
-  for (const entry of (text ?? '').split(',')) {
-    const [vertex, value] = entry.split(':').map((s) => s.trim());
-    if (vertex && value && /^\d+$/.test(value)) out[vertex] = Number(value);
-  }
-  return out;
-}
-
-/** Flink 1.18 added the resource requirements endpoint. */
-function flinkSupportsInPlaceScaling(version: string | undefined): boolean {
-  const match = /^v(\d+)_(\d+)$/.exec(version ?? '');
-  if (!match) return false;
-  const major = Number(match[1]);
-  return major > 1 || Number(match[2]) >= 18;
 }
 
 /** The scaled spec becomes the reconciled one; the job keeps running. */
