@@ -1,11 +1,11 @@
 /**
- * The autoscaler step of a FlinkDeployment reconcile. When `job.autoscaler.enabled` is set and the
- * job runs stable, it collects a metric sample, and once the metrics window is full decides new
- * vertex parallelisms. Either way it returns the resource with the autoscaler's parallelism
+ * The autoscaler step of a FlinkDeployment or FlinkSessionJob reconcile. When
+ * `job.autoscaler.enabled` is set and the job runs stable, it collects a metric sample, and once
+ * the metrics window is full decides new vertex parallelisms. Either way it returns the resource with the autoscaler's parallelism
  * overrides written into its configuration in memory, never into the stored spec: the planner
  * then sees them as a SCALE change and rescales in place or upgrades.
  */
-import type { FlinkDeployment, FlinkDeploymentSpec } from '../api/index.ts';
+import type { FlinkDeployment, FlinkSessionJob } from '../api/index.ts';
 import { flattenFlinkConfiguration } from '../flink/config/effective.ts';
 import { KEYS } from '../flink/config/keys.ts';
 import { parseResourceMemory } from '../flink/config/memory.ts';
@@ -21,6 +21,9 @@ import { EMPTY_STATE, type AutoscalerEvent, type AutoscalerState } from './types
 import { addSample, collectionDue } from './window.ts';
 
 const OVERRIDES_KEY = KEYS.parallelismOverrides;
+
+/** A resource that runs one job: an application deployment or a session job. */
+export type JobResource = FlinkDeployment | FlinkSessionJob;
 
 export interface AutoscalerEventSink {
   (event: {
@@ -38,13 +41,18 @@ export interface AutoscaleDeps {
   /** A REST client of the running cluster, or undefined when it has no address. */
   rest: () => Promise<FlinkRestClient | undefined>;
   recordEvent: AutoscalerEventSink;
+  /**
+   * The FlinkDeployment whose TaskManagers run the job (the deployment itself, or a session job's
+   * session cluster), for the quota check; without it the quota is not checked.
+   */
+  cluster?: FlinkDeployment;
   now: number;
   log?: Logger;
   signal?: AbortSignal;
 }
 
 /** Whether this reconcile may collect metrics: the job is running and the last change settled. */
-export function readyToCollect(deployment: FlinkDeployment, jobRunning: boolean): boolean {
+export function readyToCollect(deployment: JobResource, jobRunning: boolean): boolean {
   const status = deployment.status;
   return (
     jobRunning &&
@@ -55,7 +63,7 @@ export function readyToCollect(deployment: FlinkDeployment, jobRunning: boolean)
   );
 }
 
-export async function autoscale<T extends FlinkDeployment>(
+export async function autoscale<T extends JobResource>(
   deployment: T,
   jobRunning: boolean,
   deps: AutoscaleDeps,
@@ -93,8 +101,8 @@ export async function autoscale<T extends FlinkDeployment>(
 }
 
 /** The autoscaler was on for the deployed spec: its state (and overrides) must go now that it is off. */
-function wasEnabled(deployment: FlinkDeployment): boolean {
-  const last = parseReconciledSpec<FlinkDeploymentSpec>(
+function wasEnabled(deployment: JobResource): boolean {
+  const last = parseReconciledSpec<JobResource['spec']>(
     deployment.status?.reconciliationStatus?.lastReconciledSpec,
   );
   const config = flattenFlinkConfiguration(last?.spec.flinkConfiguration);
@@ -102,7 +110,7 @@ function wasEnabled(deployment: FlinkDeployment): boolean {
 }
 
 async function step(
-  deployment: FlinkDeployment,
+  deployment: JobResource,
   previous: AutoscalerState,
   settings: AutoscalerSettings,
   deps: AutoscaleDeps,
@@ -123,7 +131,7 @@ async function step(
     samples: state.metrics,
     state,
     now: deps.now,
-    taskManager: taskManagerResources(deployment, deps.config),
+    ...(deps.cluster ? { taskManager: taskManagerResources(deps.cluster, deps.config) } : {}),
   });
   await recordEvents(decision.events, decision.state, settings, deps);
   return decision.state;
@@ -161,10 +169,7 @@ function taskManagerResources(deployment: FlinkDeployment, config: OperatorConfi
  * The resource with the overrides merged over the user's own `pipeline.jobvertex-parallelism-overrides`,
  * in a flattened copy of its configuration; the stored object is not touched.
  */
-export function withOverrides<T extends FlinkDeployment>(
-  deployment: T,
-  overrides: Record<string, number>,
-): T {
+export function withOverrides<T extends JobResource>(deployment: T, overrides: Record<string, number>): T {
   if (Object.keys(overrides).length === 0) return deployment;
   const config = flattenFlinkConfiguration(deployment.spec.flinkConfiguration);
   const merged = { ...parseOverrides(config[OVERRIDES_KEY]), ...overrides };

@@ -23,7 +23,8 @@ export interface DecisionInput {
   samples: MetricSample[];
   state: AutoscalerState;
   now: number;
-  taskManager: TaskManagerResources;
+  /** Unknown when a session job's cluster cannot be read: then the quota is not checked. */
+  taskManager?: TaskManagerResources;
 }
 
 export interface Decision {
@@ -85,7 +86,7 @@ export function decide(input: DecisionInput): Decision {
 
   const parallelism = (id: string) =>
     candidates[id]?.newParallelism ?? topology.vertices.find((v) => v.id === id)!.parallelism;
-  if (exceedsQuota(topology, parallelism, input.taskManager, settings)) {
+  if (input.taskManager && exceedsQuota(topology, parallelism, input.taskManager, settings)) {
     events.push({
       type: 'Warning',
       reason: 'ResourceQuotaReached',

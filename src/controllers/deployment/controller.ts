@@ -162,6 +162,7 @@ function autoscaleDeployment(
       return baseUrl ? new FlinkRestClient({ baseUrl, timeoutMs }) : undefined;
     },
     recordEvent: (e) => ctx.recordEvent({ ...e, component: 'Operator' }),
+    cluster: resource,
     now,
     log: ctx.log,
     signal: ctx.signal,
