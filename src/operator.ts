@@ -2,13 +2,12 @@
  * The operator process: one Manager (configuration, leader election, metrics, health) running
  * every controller of the project.
  */
-import { KubeConfig } from '@kubernetes/client-node';
 import { deploymentController } from './controllers/deployment/controller.ts';
 import { createScheduleController } from './controllers/schedule/index.ts';
 import { createSessionJobController } from './controllers/sessionjob/controller.ts';
 import { createSnapshotController } from './controllers/snapshot/index.ts';
 import { DEFAULT_REST_PORT, RestAddressUnavailable, restAddressResolver } from './flink/rest/address.ts';
-import { Manager, type ConfigSource, type Logger, type OperatorConfig } from './runtime/index.ts';
+import { KubeConfig, Manager, type ConfigSource, type Logger, type OperatorConfig } from './runtime/index.ts';
 
 export interface OperatorOptions {
   /** A kubeconfig file; otherwise in-cluster config or the default kubeconfig, as kubectl does. */
@@ -27,9 +26,9 @@ export interface OperatorOptions {
 }
 
 export function createOperator(options: OperatorOptions = {}): Manager {
-  const kubeConfig = new KubeConfig();
-  if (options.kubeconfig) kubeConfig.loadFromFile(options.kubeconfig);
-  else kubeConfig.loadFromDefault();
+  const kubeConfig = options.kubeconfig
+    ? KubeConfig.loadFiles([options.kubeconfig])
+    : KubeConfig.loadDefault();
   const manager = new Manager({
     kubeConfig,
     ...(options.configSource ? { configSource: options.configSource } : {}),

@@ -1,17 +1,8 @@
 import { parseArgs } from 'node:util';
 import { DevClusterError } from '../devcluster/errors.ts';
-import { embedded } from './embedded.ts';
+import { KubeConfigError } from '../runtime/kube/kubeconfig.ts';
 import { planCommand } from './plan-command.ts';
 import { runOperator } from './run.ts';
-import {
-  DEFAULT_LOCAL_PORTS,
-  defaultLocalDir,
-  localBuild,
-  localDown,
-  localKubeconfig,
-  localStatus,
-  localUp,
-} from './local.ts';
 
 const USAGE = `Usage: flink-operator <command>
 
@@ -75,10 +66,22 @@ async function main(argv: string[]): Promise<number> {
       ...(values.config ? { config: values.config } : {}),
     });
   }
+  // The local cluster commands load @kubernetes/client-node and the dev cluster; `run` needs neither.
   if (command === 'embedded') {
+    const { embedded } = await import('./embedded.ts');
+    const { DEFAULT_LOCAL_PORTS, defaultLocalDir } = await import('./local.ts');
     return embedded({ dir: values.dir ?? defaultLocalDir(), apiserverPort: DEFAULT_LOCAL_PORTS.apiserver });
   }
   if (command === 'local') {
+    const {
+      DEFAULT_LOCAL_PORTS,
+      defaultLocalDir,
+      localBuild,
+      localDown,
+      localKubeconfig,
+      localStatus,
+      localUp,
+    } = await import('./local.ts');
     const opts = {
       dir: values.dir ?? defaultLocalDir(),
       apiserverPort: values.port ? Number(values.port) : DEFAULT_LOCAL_PORTS.apiserver,
@@ -106,7 +109,7 @@ async function main(argv: string[]): Promise<number> {
 try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (err) {
-  if (err instanceof DevClusterError) {
+  if (err instanceof DevClusterError || err instanceof KubeConfigError) {
     console.error(`error: ${err.message}`);
     process.exitCode = 1;
   } else throw err;

@@ -1,6 +1,5 @@
-import { KubeConfig } from '@kubernetes/client-node';
 import { createOperator } from '../operator.ts';
-import { KubeClient } from '../runtime/index.ts';
+import { KubeClient, KubeConfig } from '../runtime/index.ts';
 import { startWebhook, WebhookOptions, type RunningWebhook } from '../webhook/index.ts';
 
 export interface RunOptions {
@@ -24,10 +23,9 @@ export async function runOperator(opts: RunOptions): Promise<number> {
   let webhook: RunningWebhook | undefined;
   try {
     if (opts.webhook || manager.config.get(WebhookOptions.enabled)) {
-      const kubeConfig = new KubeConfig();
-      if (opts.kubeconfig) kubeConfig.loadFromFile(opts.kubeconfig);
-      else kubeConfig.loadFromDefault();
-      const client = new KubeClient(kubeConfig);
+      const client = new KubeClient(
+        opts.kubeconfig ? KubeConfig.loadFiles([opts.kubeconfig]) : KubeConfig.loadDefault(),
+      );
       webhook = await startWebhook({
         client,
         config: () => manager.config,

@@ -4,6 +4,7 @@ export { Controller, type ControllerSpec, type OwnedResource, type ReconcileCont
 export { Manager, type ManagerOptions } from './manager.ts';
 export { TransientError, UserError, FatalError, ApiError, isConflict, isNotFound, isGone } from './errors.ts';
 export { KubeClient } from './kube/client.ts';
+export { KubeConfig, KubeConfigError, type KubeConfigLike } from './kube/kubeconfig.ts';
 export {
   WellKnown,
   objectKey,

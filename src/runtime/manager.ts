@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
-import { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { loadOperatorConfig, type ConfigSource } from './config/loader.ts';
 import type { OperatorConfig } from './config/operator-config.ts';
@@ -14,6 +13,7 @@ import { FatalError } from './errors.ts';
 import { EventRecorder } from './events.ts';
 import { startHealthServer } from './health.ts';
 import { KubeClient } from './kube/client.ts';
+import { KubeConfig, type KubeConfigLike } from './kube/kubeconfig.ts';
 import type { KubeObject } from './kube/types.ts';
 import { LeaderElector } from './leader.ts';
 import { createLogger } from './logger.ts';
@@ -21,7 +21,7 @@ import { OperatorMetrics, closeServer, startMetricsServer } from './metrics.ts';
 
 export interface ManagerOptions {
   /** Defaults to in-cluster config or ~/.kube/config, as kubectl does. */
-  kubeConfig?: KubeConfig;
+  kubeConfig?: KubeConfigLike;
   /** A fixed configuration; or give `configSource` to load (and dynamically reload) one. */
   config?: OperatorConfig;
   configSource?: ConfigSource;
@@ -99,7 +99,7 @@ export class Manager {
     this.reloader = new ConfigReloader(options.configSource ?? {}, config, log);
     const current = this.reloader.current;
     log.info({ sources: current.sources }, 'operator configuration loaded');
-    const kubeConfig = options.kubeConfig ?? defaultKubeConfig();
+    const kubeConfig = options.kubeConfig ?? KubeConfig.loadDefault();
     const client = (this.client = new KubeClient(kubeConfig));
 
     if (current.get(RuntimeOptions.healthProbeEnabled)) {
@@ -257,10 +257,4 @@ export class Manager {
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
   }
-}
-
-function defaultKubeConfig(): KubeConfig {
-  const kc = new KubeConfig();
-  kc.loadFromDefault();
-  return kc;
 }

@@ -3,13 +3,14 @@
  *
  * Why not the generated clients of @kubernetes/client-node: its watch/informer has a history of
  * lost 410s, unhandled rejections and restart storms (see docs/dev/runtime.md), and its generic
- * object API is awkward for subresources and patch types. We still use its KubeConfig for
- * authentication and cluster selection (in-cluster or kubeconfig, exec plugins, tokens).
+ * object API is awkward for subresources and patch types. Authentication and cluster selection
+ * come from any KubeConfigLike: the project's own loader (kubeconfig.ts) in the operator, the
+ * library's KubeConfig in tests.
  */
 import http from 'node:http';
 import https from 'node:https';
-import type { KubeConfig } from '@kubernetes/client-node';
 import { ApiError } from '../errors.ts';
+import type { KubeConfigLike } from './kubeconfig.ts';
 import { apiVersionOf, type KubeObject, type ObjectList, type ResourceType } from './types.ts';
 
 export type PatchType = 'merge' | 'json' | 'strategic' | 'apply';
@@ -53,7 +54,7 @@ export class KubeClient {
   private readonly server: URL;
   private agent: { key: string; agent: http.Agent } | undefined;
 
-  constructor(readonly kubeConfig: KubeConfig) {
+  constructor(readonly kubeConfig: KubeConfigLike) {
     const cluster = kubeConfig.getCurrentCluster();
     if (!cluster) throw new Error('the kubeconfig has no current cluster');
     this.server = new URL(cluster.server);
@@ -192,15 +193,19 @@ export class KubeClient {
     options.agent = this.agentFor(options);
     const transport = url.protocol === 'https:' ? https : http;
     return new Promise((resolve, reject) => {
-      const req = transport.request(url, { ...options, signal: opts.signal }, resolve);
+      const req = transport.request(url, { ...options, signal: opts.signal }, (res) => {
+        // Rejected credentials (an exec plugin's token revoked early): fetch fresh ones next time.
+        if (res.statusCode === 401) this.kubeConfig.invalidateCredentials?.();
+        resolve(res);
+      });
       req.on('error', reject);
       req.end(payload);
     });
   }
 
   /**
-   * One keep-alive agent per TLS identity. KubeConfig builds a fresh agent per call, which would
-   * open a new TLS connection for every request; proxies configured in the kubeconfig keep its agent.
+   * One keep-alive agent per TLS identity. The library's KubeConfig builds a fresh agent per call,
+   * which would open a new TLS connection for every request; proxies configured in it keep its agent.
    */
   private agentFor(options: https.RequestOptions): http.Agent | undefined {
     if (this.kubeConfig.getCurrentCluster()?.proxyUrl)
