@@ -12,6 +12,7 @@ import {
   type FlinkSessionJobSpec,
   type FlinkStateSnapshot,
 } from '../../api/index.ts';
+import { autoscale } from '../../autoscaler/autoscaler.ts';
 import { ArtifactFetchers, artifactDir, parseHeaders } from '../../flink/artifacts/fetch.ts';
 import { restAddressResolver, type RestAddressResolver } from '../../flink/rest/address.ts';
 import type { FlinkRestClient } from '../../flink/rest/client.ts';
@@ -31,6 +32,11 @@ import {
   createSnapshotResource,
   snapshotResourcesEnabled,
 } from '../snapshot/resources.ts';
+import {
+  flinkSupportsInPlaceScaling,
+  inPlaceScalingConfigured,
+  rescaleInPlace,
+} from '../common/in-place-scaling.ts';
 import { JobOptions, periodicIntervalMs, resourceConfig } from '../common/options.ts';
 import { applyObservation, periodicDue, plan, planCleanup, type JobObservation, type Step } from './plan.ts';
 import { readDeployment, restClientFor, sessionState, type SessionState } from './session.ts';
@@ -48,6 +54,8 @@ import { newJobId, submitJob } from './submit.ts';
 import { cancelAndWait, latestRestorePath, stopWithSavepoint, takeLegacySnapshot } from './operations.ts';
 
 export const SESSION_JOB_FINALIZER = 'flinksessionjobs.flink.apache.org/finalizer';
+
+const FLINK_SESSION_JOBS_API_VERSION = 'flink.apache.org/v1beta1';
 
 export const FLINK_SESSION_JOBS: ResourceType = {
   group: 'flink.apache.org',
@@ -206,6 +214,7 @@ export function createSessionJobController(
       status = (await write(ctx, () => next)).status ?? next;
     }
     await recordAll(ctx, afterObservation.events);
+    if (!validationError) spec = await autoscaleSessionJob(raw, spec, status, observed, ctx);
 
     const decision = plan({
       spec,
@@ -214,9 +223,45 @@ export function createSessionJobController(
       job: observed.flinkJob,
       lastStateFallback: observed.config.get(JobOptions.lastStateFallback),
       periodicDue: await duePeriodicSnapshot(raw, status, observed.config, ctx),
+      inPlaceScaling:
+        inPlaceScalingConfigured(observed.config) &&
+        flinkSupportsInPlaceScaling(observed.deployment?.spec.flinkVersion),
     });
     await recordAll(ctx, decision.events);
     return execute(decision.step, raw, status, spec, observed, ctx);
+  }
+
+  /**
+   * The autoscaler's step: collects metrics of a stable running job, decides, and returns the spec
+   * with its vertex parallelism overrides merged in memory, for the planner to rescale.
+   */
+  async function autoscaleSessionJob(
+    raw: FlinkSessionJob,
+    spec: FlinkSessionJobSpec,
+    status: SessionJobStatus,
+    observed: Observed,
+    ctx: Ctx,
+  ): Promise<FlinkSessionJobSpec> {
+    const { flinkJob } = observed;
+    // The ConfigMap's owner reference needs the kind, which objects from a cache may lack.
+    const job: FlinkSessionJob = {
+      ...raw,
+      apiVersion: FLINK_SESSION_JOBS_API_VERSION,
+      kind: 'FlinkSessionJob',
+      spec,
+      status,
+    };
+    const scaled = await autoscale(job, flinkJob.kind === 'found' && flinkJob.state === 'RUNNING', {
+      client: ctx.client,
+      config: observed.config,
+      rest: () => Promise.resolve(observed.rest),
+      recordEvent: (e) => ctx.recordEvent({ ...e, component: 'Operator' }),
+      ...(observed.deployment ? { cluster: observed.deployment } : {}),
+      now: Date.now(),
+      log: ctx.log,
+      signal: ctx.signal,
+    });
+    return scaled.spec;
   }
 
   async function execute(
@@ -443,6 +488,33 @@ export function createSessionJobController(
           },
         }));
         return Action.requeueAfter(0);
+      }
+      case 'rescale': {
+        if (!observed.rest || !recorded) return progress;
+        try {
+          if (await rescaleInPlace(observed.rest, step.jobId, step.parallelism)) {
+            await ctx.recordEvent({
+              type: 'Normal',
+              reason: 'Scaling',
+              component: 'Job',
+              message: 'In-place scaling triggered',
+            });
+          }
+        } catch (err) {
+          ctx.log.warn({ err }, 'in-place rescaling failed, upgrading the job instead');
+          return execute(step.otherwise, raw, status, spec, observed, ctx);
+        }
+        const text = serializeRecord(specToRecord(spec, 'running', recorded.spec), recorded.firstDeployment);
+        await write(ctx, (s) => ({
+          ...s,
+          error: undefined,
+          reconciliationStatus: {
+            ...s.reconciliationStatus,
+            lastReconciledSpec: text,
+            reconciliationTimestamp: now(),
+          },
+        }));
+        return progress;
       }
       case 'none': {
         const state = status.jobStatus?.state;

@@ -5,6 +5,11 @@
  */
 import type { FlinkSessionJobSpec } from '../../api/index.ts';
 import type { EventInput } from '../../runtime/index.ts';
+import {
+  PARALLELISM_OVERRIDES_KEY,
+  overridesRescalableInPlace,
+  parallelismOverrides,
+} from '../common/in-place-scaling.ts';
 import type { SessionState } from './session.ts';
 import { upgradeChanges } from './diff.ts';
 import {
@@ -64,6 +69,11 @@ export type Step =
   /** Take a savepoint or checkpoint: for a changed trigger nonce (MANUAL) or because one is due (PERIODIC). */
   | { type: 'snapshot'; kind: 'savepoint' | 'checkpoint'; trigger: 'MANUAL'; nonce: number }
   | { type: 'snapshot'; kind: 'savepoint' | 'checkpoint'; trigger: 'PERIODIC' }
+  /**
+   * Give the running job new vertex parallelisms in place, through the adaptive scheduler's
+   * resource requirements; should that fail, take the `otherwise` step (the upgrade) instead.
+   */
+  | { type: 'rescale'; jobId: string; parallelism: Record<string, number>; otherwise: Step }
   | { type: 'none' };
 
 export interface Plan {
@@ -80,11 +90,17 @@ export interface PlanInput {
   lastStateFallback: boolean;
   /** Which periodic snapshot is due now (see `periodicDue`), if any. */
   periodicDue?: 'savepoint' | 'checkpoint';
+  /**
+   * The session cluster rescales jobs in place: `job.upgrade.inplace-scaling.enabled`, the adaptive
+   * scheduler and Flink 1.18 or later.
+   */
+  inPlaceScaling?: boolean;
 }
 
 const desiredState = (spec: FlinkSessionJobSpec) => spec.job?.state ?? 'running';
 const upgradeModeOf = (spec: FlinkSessionJobSpec | undefined): UpgradeMode =>
   spec?.job?.upgradeMode ?? 'stateless';
+const OVERRIDES_CHANGE = `flinkConfiguration.${PARALLELISM_OVERRIDES_KEY}`;
 
 export function plan(input: PlanInput): Plan {
   const { spec, status, session, job } = input;
@@ -110,11 +126,14 @@ export function plan(input: PlanInput): Plan {
 
   const events: EventInput[] = [];
   if (changes.length > 0 && !upgrading) {
+    const onlyOverrides = changes.every((c) => c === OVERRIDES_CHANGE);
     events.push({
       type: 'Normal',
       reason: 'SpecChanged',
-      message: `UPGRADE change(s) detected (${changes.join(', ')}), starting reconciliation.`,
+      message: `${onlyOverrides ? 'SCALE' : 'UPGRADE'} change(s) detected (${changes.join(', ')}), starting reconciliation.`,
     });
+    const rescale = onlyOverrides ? rescaleStep(input, recorded.spec) : undefined;
+    if (rescale) return { step: rescale, events };
   }
   if ((recorded.spec.job?.state ?? 'running') === 'running') {
     return { step: suspendStep(spec, job, input.lastStateFallback), events };
@@ -132,6 +151,27 @@ export function plan(input: PlanInput): Plan {
       jobId: reuse,
     },
     events,
+  };
+}
+
+/**
+ * A change of only the vertex parallelism overrides of a running job, on a cluster that rescales
+ * in place, is applied to the job as it runs. A vertex that loses its override goes back to the
+ * job's parallelism, which only a resubmission restores.
+ */
+function rescaleStep(input: PlanInput, recorded: FlinkSessionJobSpec): Step | undefined {
+  const { spec, status, job } = input;
+  const jobId = status?.jobStatus?.jobId;
+  if (!input.inPlaceScaling || !jobId || status.jobStatus?.state !== 'RUNNING') return undefined;
+  if (job.kind !== 'found' || job.state !== 'RUNNING') return undefined;
+  if (desiredState(spec) !== 'running' || (recorded.job?.state ?? 'running') !== 'running') return undefined;
+  const after = parallelismOverrides(spec.flinkConfiguration);
+  if (!overridesRescalableInPlace(parallelismOverrides(recorded.flinkConfiguration), after)) return undefined;
+  return {
+    type: 'rescale',
+    jobId,
+    parallelism: after,
+    otherwise: suspendStep(spec, job, input.lastStateFallback),
   };
 }
 
