@@ -73,9 +73,7 @@ async function inClusterKubeconfig(
       users: [
         {
           name: 'service-account',
-          user: {
-            'auth-provider': { name: 'tokenFile', config: { tokenFile: path.join(tokenDir, 'token') } },
-          },
+          user: { tokenFile: path.join(tokenDir, 'token') },
         },
       ],
       contexts: [
