@@ -421,4 +421,24 @@ export const OPTION_DESCRIPTIONS: Record<string, OptionDescription> = {
     'Alignment of keyed vertices and partitioned sources to their key groups or partitions: BALANCED, EVENLY_SPREAD or OFF.',
     true,
   ),
+  'job.autoscaler.memory.tuning.enabled': d(
+    'Boolean',
+    'Apply TaskManager memory tuning with each scaling decision: heap, metaspace, network and managed memory sized from observed usage, the TaskManager memory never above the spec. When false the tuning is only recommended (a "Configuration recommendation" Event).',
+    true,
+  ),
+  'job.autoscaler.memory.tuning.overhead': d(
+    'Number',
+    'Share added to the observed heap and metaspace usage when tuning memory (0-1), room to grow within the spec memory.',
+    true,
+  ),
+  'job.autoscaler.memory.tuning.maximize-managed-memory': d(
+    'Boolean',
+    'When the job uses managed memory (RocksDB), give it all memory tuning saves instead of shrinking the TaskManager.',
+    true,
+  ),
+  'job.autoscaler.memory.tuning.scale-down-compensation.enabled': d(
+    'Boolean',
+    'With memory tuning, grow the TaskManager heap on a scale-down by the ratio of TaskManagers before and after, so fewer TaskManagers keep the memory the job had.',
+    true,
+  ),
 };

@@ -6,7 +6,11 @@
  * then sees them as a SCALE change and rescales in place or upgrades.
  */
 import type { FlinkDeployment, FlinkSessionJob } from '../api/index.ts';
-import { flattenFlinkConfiguration } from '../flink/config/effective.ts';
+import {
+  effectiveConfiguration,
+  flattenFlinkConfiguration,
+  hasResourceRequirements,
+} from '../flink/config/effective.ts';
 import { KEYS } from '../flink/config/keys.ts';
 import { parseResourceMemory } from '../flink/config/memory.ts';
 import type { FlinkRestClient } from '../flink/rest/client.ts';
@@ -15,6 +19,7 @@ import { parseReconciledSpec } from '../controllers/common/reconciled-spec.ts';
 import { collect } from './collect.ts';
 import { dueEvents } from './events.ts';
 import { decide, type TaskManagerResources } from './decide.ts';
+import { applyConfigChanges } from './memory-tuning.ts';
 import { AutoscalerOptions, autoscalerSettings, type AutoscalerSettings } from './options.ts';
 import { AutoscalerStateStore, formatOverrides, parseOverrides } from './store.ts';
 import { EMPTY_STATE, type AutoscalerEvent, type AutoscalerState } from './types.ts';
@@ -97,16 +102,29 @@ export async function autoscale<T extends JobResource>(
       });
     }
   }
-  return withOverrides(deployment, state.parallelismOverrides);
+  const scaled = withOverrides(deployment, state.parallelismOverrides);
+  return settings.memoryTuning.enabled && state.configOverrides && isDeployment(scaled)
+    ? withMemoryTuning(scaled, state.configOverrides)
+    : scaled;
 }
 
-/** The autoscaler was on for the deployed spec: its state (and overrides) must go now that it is off. */
+function isDeployment(resource: JobResource): resource is FlinkDeployment {
+  return resource.kind !== 'FlinkSessionJob' && !('deploymentName' in resource.spec);
+}
+
+/**
+ * The autoscaler was on for the deployed spec: its state (and overrides) must go now that it is off.
+ * When it was on through the operator's or a session cluster's configuration, which the deployed
+ * spec does not show, deployed overrides other than the resource's own tell.
+ */
 function wasEnabled(deployment: JobResource): boolean {
   const last = parseReconciledSpec<JobResource['spec']>(
     deployment.status?.reconciliationStatus?.lastReconciledSpec,
   );
   const config = flattenFlinkConfiguration(last?.spec.flinkConfiguration);
-  return (config[AutoscalerOptions.enabled.key] ?? '').trim().toLowerCase() === 'true';
+  if ((config[AutoscalerOptions.enabled.key] ?? '').trim().toLowerCase() === 'true') return true;
+  const own = flattenFlinkConfiguration(deployment.spec.flinkConfiguration)[OVERRIDES_KEY];
+  return (config[OVERRIDES_KEY] ?? '') !== (own ?? '');
 }
 
 async function step(
@@ -132,6 +150,9 @@ async function step(
     state,
     now: deps.now,
     ...(deps.cluster ? { taskManager: taskManagerResources(deps.cluster, deps.config) } : {}),
+    ...(isDeployment(deployment)
+      ? { flinkConfig: effectiveConfiguration(deployment, Object.fromEntries(deps.config.entries())) }
+      : {}),
   });
   await recordEvents(decision.events, decision.state, settings, deps);
   return decision.state;
@@ -177,4 +198,33 @@ export function withOverrides<T extends JobResource>(deployment: T, overrides: R
     ...deployment,
     spec: { ...deployment.spec, flinkConfiguration: { ...config, [OVERRIDES_KEY]: formatOverrides(merged) } },
   };
+}
+
+/**
+ * The deployment with tuned TaskManager memory: the configuration changes merged over a flattened
+ * copy of its configuration and the TaskManager memory of its spec set to the tuned process size
+ * (a memory limit keeps its ratio to the request). The stored object is not touched.
+ */
+export function withMemoryTuning<T extends FlinkDeployment>(
+  deployment: T,
+  tuning: NonNullable<AutoscalerState['configOverrides']>,
+): T {
+  const config = applyConfigChanges(flattenFlinkConfiguration(deployment.spec.flinkConfiguration), tuning);
+  const bytes = tuning.processMemoryBytes;
+  const taskManager = structuredClone(deployment.spec.taskManager ?? {});
+  const resources = taskManager.resources;
+  if (resources && hasResourceRequirements(resources)) {
+    const request = resources.requests?.memory;
+    const limit = resources.limits?.memory;
+    if (request !== undefined) {
+      resources.requests!.memory = String(bytes);
+      if (limit !== undefined) {
+        const ratio = parseResourceMemory(limit) / Math.max(1, parseResourceMemory(request));
+        resources.limits!.memory = String(Math.round(bytes * ratio));
+      }
+    } else if (limit !== undefined) resources.limits!.memory = String(bytes);
+  } else {
+    taskManager.resource = { ...taskManager.resource, memory: String(bytes) };
+  }
+  return { ...deployment, spec: { ...deployment.spec, flinkConfiguration: config, taskManager } };
 }

@@ -1,8 +1,9 @@
 /**
  * Reads one metric sample and the job graph of a running job through the Flink REST API:
  * job details (vertices, parallelism, key groups, record counters), the plan (edges and ship
- * strategies), per-vertex subtask metrics (busy time, input rate, source records and backlog) and
- * TaskManager JVM metrics (GC time, heap). Metrics a Flink version lacks are left out.
+ * strategies), per-vertex subtask metrics (busy time, input rate, source records and backlog),
+ * TaskManager metrics (GC time, heap, metaspace and managed memory in use) and the slots in use.
+ * Metrics a Flink version lacks are left out.
  */
 import type { FlinkRestClient } from '../flink/rest/client.ts';
 import type { AggregatedMetric, JobDetails } from '../flink/rest/types.ts';
@@ -103,22 +104,39 @@ function finite(value: number | undefined): value is number {
   return typeof value === 'number' && Number.isFinite(value);
 }
 
+/** TaskManager metrics, aggregated over the TaskManagers; the fullest one counts. */
+const TM_METRICS = {
+  gcTime: 'Status.JVM.GarbageCollector.All.TimeMsPerSecond',
+  heapUsed: 'Status.JVM.Memory.Heap.Used',
+  heapMax: 'Status.JVM.Memory.Heap.Max',
+  metaspaceUsed: 'Status.JVM.Memory.Metaspace.Used',
+  managedUsed: 'Status.Flink.Memory.Managed.Used',
+} as const;
+
 async function collectGlobal(rest: FlinkRestClient): Promise<GlobalSample> {
-  const names = [
-    'Status.JVM.GarbageCollector.All.TimeMsPerSecond',
-    'Status.JVM.Memory.Heap.Used',
-    'Status.JVM.Memory.Heap.Max',
-  ];
-  const metrics = new Map(
-    (await rest.taskManagerMetrics(names).catch(() => [])).map((m) => [m.id, m] as const),
-  );
+  const [answer, overview] = await Promise.all([
+    rest.taskManagerMetrics(Object.values(TM_METRICS)).catch(() => []),
+    rest.overview().catch(() => undefined),
+  ]);
+  const metrics = new Map(answer.map((m) => [m.id, m] as const));
+  const max = (name: string) => {
+    const value = metrics.get(name)?.max;
+    return finite(value) ? value : undefined;
+  };
   const global: GlobalSample = {};
-  const gc = metrics.get(names[0]!)?.max;
-  if (finite(gc)) global.gcPressure = gc / 1000;
-  const used = metrics.get(names[1]!)?.max;
-  const max = metrics.get(names[2]!)?.max;
-  if (finite(used)) global.heapUsedBytes = used;
-  if (finite(used) && finite(max) && max > 0) global.heapUsage = used / max;
+  const gc = max(TM_METRICS.gcTime);
+  if (gc !== undefined) global.gcPressure = gc / 1000;
+  const heapUsed = max(TM_METRICS.heapUsed);
+  const heapMax = max(TM_METRICS.heapMax);
+  if (heapUsed !== undefined) global.heapUsedBytes = heapUsed;
+  if (heapUsed !== undefined && heapMax !== undefined && heapMax > 0) global.heapUsage = heapUsed / heapMax;
+  const metaspace = max(TM_METRICS.metaspaceUsed);
+  if (metaspace !== undefined) global.metaspaceUsedBytes = metaspace;
+  const managed = max(TM_METRICS.managedUsed);
+  if (managed !== undefined) global.managedUsedBytes = managed;
+  const slotsTotal = overview?.['slots-total'];
+  const slotsFree = overview?.['slots-available'];
+  if (finite(slotsTotal) && finite(slotsFree)) global.slotsUsed = slotsTotal - slotsFree;
   return global;
 }
 

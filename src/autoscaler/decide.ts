@@ -5,6 +5,7 @@
  * scale-downs, overrides) and the events to record. Pure.
  */
 import { evaluate, type Evaluation } from './evaluate.ts';
+import { recommendationMessage, tuneTaskManagerMemory, type MemoryTuning } from './memory-tuning.ts';
 import type { AutoscalerSettings } from './options.ts';
 import type { AutoscalerEvent, AutoscalerState, JobTopology, MetricSample, ScalingSummary } from './types.ts';
 import { scaleVertex } from './vertex-scaler.ts';
@@ -25,6 +26,11 @@ export interface DecisionInput {
   now: number;
   /** Unknown when a session job's cluster cannot be read: then the quota is not checked. */
   taskManager?: TaskManagerResources;
+  /**
+   * The effective Flink configuration of an application deployment's own spec, to tune its
+   * TaskManager memory with a scaling decision; absent for a session job (the cluster is shared).
+   */
+  flinkConfig?: Readonly<Record<string, string>>;
 }
 
 export interface Decision {
@@ -86,7 +92,12 @@ export function decide(input: DecisionInput): Decision {
 
   const parallelism = (id: string) =>
     candidates[id]?.newParallelism ?? topology.vertices.find((v) => v.id === id)!.parallelism;
-  if (input.taskManager && exceedsQuota(topology, parallelism, input.taskManager, settings)) {
+  const tuning = input.flinkConfig ? tuneMemory(input, parallelism, events) : undefined;
+  const taskManager =
+    input.taskManager && tuning
+      ? { ...input.taskManager, memoryBytes: tuning.processMemoryBytes }
+      : input.taskManager;
+  if (taskManager && exceedsQuota(topology, parallelism, taskManager, settings)) {
     events.push({
       type: 'Warning',
       reason: 'ResourceQuotaReached',
@@ -102,10 +113,46 @@ export function decide(input: DecisionInput): Decision {
     state.scalingHistory[id] = trimHistory([...(state.scalingHistory[id] ?? []), summary], settings, now);
     state.parallelismOverrides[id] = summary.newParallelism;
   }
+  // Memory is tuned only together with a rescale, which restarts the TaskManagers anyway.
+  if (input.flinkConfig) {
+    if (tuning) {
+      const { overrides, removals, processMemoryBytes } = tuning;
+      state.configOverrides = { overrides, removals, processMemoryBytes };
+    } else delete state.configOverrides;
+  }
   // A rescale restarts the job: the window starts again and pending scale-downs are void.
   state.delayedScaleDown = {};
   state.metrics = [];
   return { state, scaled: candidates, events, evaluation };
+}
+
+/**
+ * The memory tuning of this decision, recommended in an Event either way; returned only when
+ * `memory.tuning.enabled` applies it.
+ */
+function tuneMemory(
+  input: DecisionInput,
+  parallelism: (vertexId: string) => number,
+  events: AutoscalerEvent[],
+): MemoryTuning | undefined {
+  const { settings } = input;
+  const tuning = tuneTaskManagerMemory({
+    settings,
+    config: input.flinkConfig!,
+    topology: input.topology,
+    samples: input.samples,
+    parallelism,
+  });
+  if ('skipped' in tuning) return undefined;
+  const message = recommendationMessage(tuning, settings.memoryTuning.enabled);
+  events.push({
+    type: 'Normal',
+    reason: 'Configuration recommendation',
+    message,
+    key: `MemoryTuning ${message}`,
+    messageKey: 'MemoryTuning',
+  });
+  return settings.memoryTuning.enabled ? tuning : undefined;
 }
 
 function trimHistory(history: ScalingSummary[], settings: AutoscalerSettings, now: number): ScalingSummary[] {

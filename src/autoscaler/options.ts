@@ -75,6 +75,18 @@ export const AutoscalerOptions = {
   quotaCpu: f.optionalNumber('job.autoscaler.quota.cpu'),
   quotaMemory: f.optionalText('job.autoscaler.quota.memory'),
   alignmentMode: f.text('job.autoscaler.scaling.parallelism-alignment.mode', 'BALANCED'),
+  memoryTuningEnabled: f.bool('job.autoscaler.memory.tuning.enabled', false, old('memory.tuning.enabled')),
+  memoryTuningOverhead: f.number('job.autoscaler.memory.tuning.overhead', 0.2, old('memory.tuning.overhead')),
+  memoryTuningMaximizeManagedMemory: f.bool(
+    'job.autoscaler.memory.tuning.maximize-managed-memory',
+    false,
+    old('memory.tuning.maximize-managed-memory'),
+  ),
+  memoryTuningScaleDownCompensation: f.bool(
+    'job.autoscaler.memory.tuning.scale-down-compensation.enabled',
+    true,
+    old('memory.tuning.scale-down-compensation.enabled'),
+  ),
 } as const;
 
 /** The autoscaler settings of one resource, resolved once per reconcile. */
@@ -107,6 +119,15 @@ export interface AutoscalerSettings {
   quotaCpu?: number;
   quotaMemoryBytes?: number;
   alignmentMode: 'BALANCED' | 'EVENLY_SPREAD' | 'OFF';
+  memoryTuning: {
+    /** Apply the tuned TaskManager memory; when false it is only recommended in an Event. */
+    enabled: boolean;
+    /** Share added to observed heap and metaspace usage. */
+    overhead: number;
+    maximizeManagedMemory: boolean;
+    /** Grow the heap by the ratio of TaskManagers before and after a scale-down. */
+    scaleDownCompensation: boolean;
+  };
 }
 
 function alignmentMode(text: string): AutoscalerSettings['alignmentMode'] {
@@ -152,5 +173,11 @@ export function autoscalerSettings(
     ...(quotaCpu !== undefined ? { quotaCpu } : {}),
     ...(quotaMemory !== undefined ? { quotaMemoryBytes: parseMemory(quotaMemory) } : {}),
     alignmentMode: alignmentMode(config.get(AutoscalerOptions.alignmentMode)),
+    memoryTuning: {
+      enabled: config.get(AutoscalerOptions.memoryTuningEnabled),
+      overhead: config.get(AutoscalerOptions.memoryTuningOverhead),
+      maximizeManagedMemory: config.get(AutoscalerOptions.memoryTuningMaximizeManagedMemory),
+      scaleDownCompensation: config.get(AutoscalerOptions.memoryTuningScaleDownCompensation),
+    },
   };
 }

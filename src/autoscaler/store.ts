@@ -2,7 +2,8 @@
  * The autoscaler's memory lives in the ConfigMap `autoscaler-<name>` (labels component=autoscaler,
  * app=<name>), owned by the FlinkDeployment so it goes with it. Each part of the state is one key,
  * readable with kubectl: collected metrics, scaling history, delayed scale-downs, the parallelism
- * overrides in Flink's `vertex:parallelism,...` form and the latest evaluation.
+ * overrides in Flink's `vertex:parallelism,...` form, the tuned TaskManager memory configuration
+ * and the latest evaluation.
  */
 import type { KubeClient } from '../runtime/index.ts';
 import { isNotFound } from '../runtime/index.ts';
@@ -51,6 +52,7 @@ export function serializeState(state: AutoscalerState): Record<string, string> {
     delayedScaleDown: JSON.stringify(state.delayedScaleDown),
     parallelismOverrides: formatOverrides(state.parallelismOverrides),
     eventTimes: JSON.stringify(state.eventTimes),
+    ...(state.configOverrides ? { configOverrides: JSON.stringify(state.configOverrides) } : {}),
     ...(state.lastEvaluation ? { evaluation: JSON.stringify(state.lastEvaluation) } : {}),
   };
 }
@@ -72,6 +74,7 @@ export function deserializeState(data: Record<string, string> | undefined): Auto
   );
   const topology = json<AutoscalerState['topology'] | null>('topology', null);
   const evaluation = json<AutoscalerState['lastEvaluation'] | null>('evaluation', null, infinite);
+  const configOverrides = json<AutoscalerState['configOverrides'] | null>('configOverrides', null);
   return {
     ...(job.jobId ? { jobId: job.jobId } : {}),
     ...(job.jobRunningSince !== undefined ? { jobRunningSince: job.jobRunningSince } : {}),
@@ -83,6 +86,7 @@ export function deserializeState(data: Record<string, string> | undefined): Auto
     delayedScaleDown: json('delayedScaleDown', {}),
     parallelismOverrides: parseOverrides(data.parallelismOverrides),
     eventTimes: json('eventTimes', {}),
+    ...(configOverrides ? { configOverrides } : {}),
     ...(evaluation ? { lastEvaluation: evaluation } : {}),
   };
 }

@@ -46,7 +46,14 @@ export interface GlobalSample {
   gcPressure?: number;
   /** Used heap over max heap of the fullest TaskManager (0-1). */
   heapUsage?: number;
+  /** Heap in use on the fullest TaskManager, in bytes. */
   heapUsedBytes?: number;
+  /** Metaspace in use on the fullest TaskManager, in bytes. */
+  metaspaceUsedBytes?: number;
+  /** Managed memory in use on the fullest TaskManager (RocksDB, batch operators), in bytes. */
+  managedUsedBytes?: number;
+  /** Task slots of the cluster in use. */
+  slotsUsed?: number;
 }
 
 export interface MetricSample {
@@ -87,6 +94,11 @@ export interface AutoscalerState {
   delayedScaleDown: Record<string, DelayedScaleDown>;
   /** The vertex parallelisms the autoscaler applies (`pipeline.jobvertex-parallelism-overrides`). */
   parallelismOverrides: Record<string, number>;
+  /**
+   * The TaskManager memory configuration memory tuning applies (keys set and removed), and the
+   * TaskManager process memory it comes to; absent when memory is not tuned.
+   */
+  configOverrides?: { overrides: Record<string, string>; removals: string[]; processMemoryBytes: number };
   /** When each deduplicated event was last recorded, by its key. */
   eventTimes: Record<string, number>;
   /** The `job.autoscalerResetNonce` last acted on: a new value starts the autoscaler afresh. */
@@ -129,7 +141,12 @@ export interface VertexEvaluation {
 export interface AutoscalerEvent {
   type: 'Normal' | 'Warning';
   reason:
-    'ScalingReport' | 'IneffectiveScaling' | 'MemoryPressure' | 'ResourceQuotaReached' | 'AutoscalerError';
+    | 'ScalingReport'
+    | 'IneffectiveScaling'
+    | 'MemoryPressure'
+    | 'ResourceQuotaReached'
+    | 'AutoscalerError'
+    | 'Configuration recommendation';
   message: string;
   /** Events with the same reason and key are recorded at most once per `scaling.event.interval`. */
   key: string;

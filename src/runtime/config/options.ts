@@ -50,7 +50,8 @@ function optionBuilders(prefix: string) {
     number: (name: string, value: number, deprecated?: string[]) =>
       option(prefix, name, value, parseNumber, deprecated),
     optionalNumber: (name: string) => option<number | undefined>(prefix, name, undefined, parseNumber),
-    bool: (name: string, value: boolean) => option(prefix, name, value, parseBoolean),
+    bool: (name: string, value: boolean, deprecated?: string[]) =>
+      option(prefix, name, value, parseBoolean, deprecated),
     text: (name: string, value: string) => option(prefix, name, value, (t) => t.trim()),
     optionalText: (name: string) =>
       option<string | undefined>(prefix, name, undefined, (t) => (t.trim() === '' ? undefined : t.trim())),

@@ -111,3 +111,49 @@ test('a reconcile applies the kept overrides in memory; a reset nonce or turning
   );
   assert.deepEqual(await new AutoscalerStateStore(client).load(owner), EMPTY_STATE);
 });
+
+test('tuned TaskManager memory is kept in the ConfigMap and applied only while memory tuning is on; a reset drops it', async () => {
+  const tuned: AutoscalerState = {
+    ...state,
+    configOverrides: {
+      overrides: {
+        'taskmanager.memory.process.size': '805306368 bytes',
+        'taskmanager.memory.managed.fraction': '0.0',
+        'taskmanager.memory.jvm-metaspace.size': '96 mb',
+      },
+      removals: ['taskmanager.memory.managed.size'],
+      processMemoryBytes: 805306368,
+    },
+  };
+  const store = new AutoscalerStateStore(client);
+  await store.save(owner, tuned);
+  const cm = await core.readNamespacedConfigMap({ namespace: ns.name, name: 'autoscaler-scaled' });
+  assert.deepEqual(JSON.parse(cm.data?.configOverrides ?? 'null'), tuned.configOverrides);
+  assert.deepEqual(await new AutoscalerStateStore(client).load(owner), tuned);
+
+  const deps = (config: Record<string, string>) => ({
+    client,
+    config: new OperatorConfig({ 'job.autoscaler.enabled': 'true', ...config }),
+    rest: () => Promise.resolve(undefined),
+    recordEvent: () => Promise.resolve(),
+    now: Date.now(),
+  });
+  const applied = await autoscale(owner, false, deps({ 'job.autoscaler.memory.tuning.enabled': 'true' }));
+  assert.equal(applied.spec.taskManager?.resource?.memory, '805306368');
+  assert.equal(applied.spec.flinkConfiguration?.['taskmanager.memory.jvm-metaspace.size'], '96 mb');
+  assert.equal(applied.spec.flinkConfiguration?.['pipeline.jobvertex-parallelism-overrides'], 'v1:3');
+  const notApplied = await autoscale(owner, false, deps({}));
+  assert.equal(notApplied.spec.taskManager?.resource?.memory, '1024m');
+  assert.equal(notApplied.spec.flinkConfiguration?.['taskmanager.memory.jvm-metaspace.size'], undefined);
+
+  // Saving a state without tuning removes the key from the ConfigMap.
+  await store.save(owner, state);
+  const untuned = await core.readNamespacedConfigMap({ namespace: ns.name, name: 'autoscaler-scaled' });
+  assert.equal(untuned.data?.configOverrides, undefined);
+
+  await store.save(owner, tuned);
+  const reset = { ...owner, spec: { ...owner.spec, job: { ...owner.spec.job!, autoscalerResetNonce: 7 } } };
+  const fresh = await autoscale(reset, false, deps({ 'job.autoscaler.memory.tuning.enabled': 'true' }));
+  assert.equal(fresh.spec.taskManager?.resource?.memory, '1024m');
+  assert.equal((await store.load(owner)).configOverrides, undefined);
+});

@@ -66,12 +66,26 @@ const routes: Record<string, unknown> = {
     { id: 'busyTimeMsPerSecond', max: 'NaN', avg: 500 },
     { id: 'numRecordsInPerSecond', sum: 95.5 },
   ],
-  '/v1/taskmanagers/metrics?get=Status.JVM.GarbageCollector.All.TimeMsPerSecond,Status.JVM.Memory.Heap.Used,Status.JVM.Memory.Heap.Max':
+  // Recorded from a Flink 2.2.1 TaskManager with taskmanager.memory.process.size 1280m (the GC time added).
+  '/v1/taskmanagers/metrics?get=Status.JVM.GarbageCollector.All.TimeMsPerSecond,Status.JVM.Memory.Heap.Used,Status.JVM.Memory.Heap.Max,Status.JVM.Memory.Metaspace.Used,Status.Flink.Memory.Managed.Used':
     [
-      { id: 'Status.JVM.GarbageCollector.All.TimeMsPerSecond', max: 20 },
-      { id: 'Status.JVM.Memory.Heap.Used', max: 300 },
-      { id: 'Status.JVM.Memory.Heap.Max', max: 1000 },
+      { id: 'Status.JVM.GarbageCollector.All.TimeMsPerSecond', min: 20, max: 20, avg: 20, sum: 20 },
+      { id: 'Status.JVM.Memory.Heap.Used', min: 32151232, max: 32151232, avg: 32151232, sum: 32151232 },
+      { id: 'Status.JVM.Memory.Heap.Max', min: 301989888, max: 301989888, avg: 301989888, sum: 301989888 },
+      { id: 'Status.JVM.Memory.Metaspace.Used', min: 38502360, max: 38502360, avg: 38502360, sum: 38502360 },
+      { id: 'Status.Flink.Memory.Managed.Used', min: 0, max: 0, avg: 0, sum: 0 },
     ],
+  '/v1/overview': {
+    taskmanagers: 1,
+    'slots-total': 2,
+    'slots-available': 0,
+    'jobs-running': 1,
+    'jobs-finished': 0,
+    'jobs-cancelled': 0,
+    'jobs-failed': 0,
+    'flink-version': '2.2.1',
+    'flink-commit': '450c63e',
+  },
 };
 
 let server: http.Server;
@@ -103,7 +117,14 @@ test('one collection reads the graph, vertex metrics, source backlog and partiti
       [SRC]: { busyTimeMaxMs: 300, busyTimeAvgMs: 250, numRecordsIn: 1000, numRecordsOut: 1000, lag: 42 },
       [MAP]: { busyTimeAvgMs: 500, numRecordsInPerSecond: 95.5, numRecordsIn: 900, numRecordsOut: 0 },
     },
-    global: { gcPressure: 0.02, heapUsedBytes: 300, heapUsage: 0.3 },
+    global: {
+      gcPressure: 0.02,
+      heapUsedBytes: 32151232,
+      heapUsage: 32151232 / 301989888,
+      metaspaceUsedBytes: 38502360,
+      managedUsedBytes: 0,
+      slotsUsed: 2,
+    },
   });
 });
 
