@@ -202,8 +202,9 @@ export function withOverrides<T extends JobResource>(deployment: T, overrides: R
 
 /**
  * The deployment with tuned TaskManager memory: the configuration changes merged over a flattened
- * copy of its configuration and the TaskManager memory of its spec set to the tuned process size
- * (a memory limit keeps its ratio to the request). The stored object is not touched.
+ * copy of its configuration and the TaskManager memory of its spec, where it has one, set to the
+ * tuned process size (a memory limit keeps its ratio to the request). The stored object is not
+ * touched.
  */
 export function withMemoryTuning<T extends FlinkDeployment>(
   deployment: T,
@@ -223,8 +224,16 @@ export function withMemoryTuning<T extends FlinkDeployment>(
         resources.limits!.memory = String(Math.round(bytes * ratio));
       }
     } else if (limit !== undefined) resources.limits!.memory = String(bytes);
-  } else {
-    taskManager.resource = { ...taskManager.resource, memory: String(bytes) };
+  } else if (taskManager.resource?.memory !== undefined) {
+    taskManager.resource.memory = String(bytes);
   }
-  return { ...deployment, spec: { ...deployment.spec, flinkConfiguration: config, taskManager } };
+  // Without memory in the spec, the tuned taskmanager.memory.process.size in the configuration sizes it.
+  return {
+    ...deployment,
+    spec: {
+      ...deployment.spec,
+      flinkConfiguration: config,
+      ...(deployment.spec.taskManager ? { taskManager } : {}),
+    },
+  };
 }

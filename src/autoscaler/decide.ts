@@ -1,8 +1,9 @@
 /**
  * One autoscaling decision for a whole job: evaluate the window, compute each vertex's new
  * parallelism, and scale only when some vertex is outside its utilisation band, memory is not
- * under pressure and the resource quota allows it. Returns the new state (history, delayed
- * scale-downs, overrides) and the events to record. Pure.
+ * under pressure and the resource quota allows it; an application's TaskManager memory is tuned
+ * with it. Returns the new state (history, delayed scale-downs, overrides) and the events to
+ * record. Pure.
  */
 import { evaluate, type Evaluation } from './evaluate.ts';
 import { recommendationMessage, tuneTaskManagerMemory, type MemoryTuning } from './memory-tuning.ts';

@@ -124,5 +124,13 @@ describe('applying memory tuning', () => {
     assert.equal(merged.spec.taskManager!.resources!.limits!.memory, String(3000 * MiB));
     const limitOnly = withMemoryTuning(deployment({ resources: { limits: { memory: '4Gi' } } }), tuning);
     assert.equal(limitOnly.spec.taskManager!.resources!.limits!.memory, String(2000 * MiB));
+    // Memory from the configuration only: the tuned process size there sizes the TaskManager.
+    const configured = withMemoryTuning(deployment({ resource: { cpu: 1 } }), {
+      overrides: { 'taskmanager.memory.process.size': '2000 mb' },
+      removals: [],
+      processMemoryBytes: 2000 * MiB,
+    });
+    assert.deepEqual(configured.spec.taskManager, { resource: { cpu: 1 } });
+    assert.equal(effectiveConfiguration(configured, {})['taskmanager.memory.process.size'], '2000 mb');
   });
 });
