@@ -96,13 +96,13 @@ export const OPTION_DESCRIPTIONS: Record<string, OptionDescription> = {
     true,
   ),
   'kubernetes.operator.periodic.savepoint.interval': d(
-    'Duration',
-    'Trigger a savepoint of the running job at this interval; off when unset.',
+    'Duration or cron',
+    'Trigger a savepoint of the running job at this interval (`6h`), or at the times of a Quartz cron expression in UTC (`0 0 2 * * ?`: 02:00 daily); taken by the first reconcile at or after that time; off when unset or 0.',
     true,
   ),
   'kubernetes.operator.periodic.checkpoint.interval': d(
-    'Duration',
-    'Trigger a checkpoint of the running job at this interval; off when unset.',
+    'Duration or cron',
+    'Trigger a checkpoint of the running job at this interval (`6h`), or at the times of a Quartz cron expression in UTC (`0 0 2 * * ?`: 02:00 daily); taken by the first reconcile at or after that time; off when unset or 0.',
     true,
   ),
   'kubernetes.operator.savepoint.trigger.grace-period': d(

@@ -56,6 +56,7 @@ export const OPTIONS = {
     key: 'kubernetes.operator.periodic.savepoint.interval',
     deprecatedKeys: ['kubernetes.operator.job.periodic-savepoint.interval'],
   },
+  periodicCheckpointInterval: { key: 'kubernetes.operator.periodic.checkpoint.interval' },
   lastStateMaxCheckpointAge: { key: 'kubernetes.operator.job.upgrade.last-state.max.allowed.checkpoint.age' },
 } as const satisfies Record<string, ConfigOption>;
 

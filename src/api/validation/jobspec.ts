@@ -1,6 +1,7 @@
 /** Rules for `spec.job` shared by FlinkDeployment and FlinkSessionJob, given the effective Flink configuration. */
 import type { ErrorList } from './errors.ts';
 import { field, isBlank, isRecord } from './errors.ts';
+import { periodicTrigger } from '../periodic-trigger.ts';
 import { OPTIONS, readOption, type FlatConfig } from './flink-config.ts';
 
 export function checkJobSpec(
@@ -42,6 +43,11 @@ export function checkJobSpec(
         `In order to use max-checkpoint age functionality config key[${savepointDir}] must be set to allow triggering savepoint upgrades.`,
       );
     }
+  }
+
+  for (const option of [OPTIONS.periodicSavepointInterval, OPTIONS.periodicCheckpointInterval]) {
+    const { error } = periodicTrigger(readOption(config, option));
+    if (error) errors.add('spec.flinkConfiguration', `Invalid ${option.key}: ${error}`);
   }
 
   const tmReplicas = field(taskManager, 'replicas');

@@ -3,12 +3,7 @@
  * with the defaults of the compatible operator. Each may also be set per resource in `spec.flinkConfiguration`
  * (see `resourceConfig`).
  */
-import {
-  flinkOption as f,
-  operatorOption as o,
-  parseDurationMs,
-  type OperatorConfig,
-} from '../../runtime/index.ts';
+import { flinkOption as f, operatorOption as o, type OperatorConfig } from '../../runtime/index.ts';
 import { flattenFlinkConfiguration } from '../../flink/config/effective.ts';
 import { isHighAvailabilityEnabled } from '../../flink/config/high-availability.ts';
 
@@ -69,17 +64,4 @@ export function savepointDirectory(config: OperatorConfig): string | undefined {
 /** True when the cluster configuration turns on JobManager high availability. */
 export function haEnabled(config: Record<string, string>): boolean {
   return isHighAvailabilityEnabled(config);
-}
-
-/**
- * A periodic snapshot interval in milliseconds; empty or 0 turns it off. Only durations are
- * supported: a cron expression gives undefined (the caller says so in its log).
- */
-export function periodicIntervalMs(text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  try {
-    return parseDurationMs(text) || undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -4,7 +4,8 @@
  */
 import { OperatorConfig, RuntimeOptions, operatorOption as o } from '../../runtime/index.ts';
 import { inPlaceScalingConfigured } from '../common/in-place-scaling.ts';
-import { JobOptions, SnapshotOptions, periodicIntervalMs } from '../common/options.ts';
+import { periodicTrigger } from '../../api/periodic-trigger.ts';
+import { JobOptions, SnapshotOptions } from '../common/options.ts';
 import type { DeploymentPolicy } from './policy.ts';
 
 export const DeploymentOptions = {
@@ -24,8 +25,8 @@ export function deploymentPolicy(config: OperatorConfig): DeploymentPolicy {
   const maxAge = config.get(SnapshotOptions.historyMaxAge);
   const maxAgeCap = config.get(SnapshotOptions.historyMaxAgeThreshold);
   const format = config.get(SnapshotOptions.savepointFormatType).toUpperCase();
-  const periodicSavepoint = periodicIntervalMs(config.get(JobOptions.periodicSavepointInterval));
-  const periodicCheckpoint = periodicIntervalMs(config.get(JobOptions.periodicCheckpointInterval));
+  const periodicSavepoint = periodicTrigger(config.get(JobOptions.periodicSavepointInterval)).trigger;
+  const periodicCheckpoint = periodicTrigger(config.get(JobOptions.periodicCheckpointInterval)).trigger;
   return {
     reconcileIntervalMs: config.get(RuntimeOptions.reconcileInterval),
     progressCheckIntervalMs: config.get(JobOptions.progressCheckInterval),
@@ -35,8 +36,8 @@ export function deploymentPolicy(config: OperatorConfig): DeploymentPolicy {
     lastStateFallback: config.get(JobOptions.lastStateFallback),
     blockSessionDeletionOnJobs: config.get(JobOptions.blockOnSessionJobs),
     savepointFormatType: format === 'NATIVE' ? 'NATIVE' : 'CANONICAL',
-    ...(periodicSavepoint ? { periodicSavepointIntervalMs: periodicSavepoint } : {}),
-    ...(periodicCheckpoint ? { periodicCheckpointIntervalMs: periodicCheckpoint } : {}),
+    ...(periodicSavepoint ? { periodicSavepoint } : {}),
+    ...(periodicCheckpoint ? { periodicCheckpoint } : {}),
     savepointTriggerGracePeriodMs: config.get(DeploymentOptions.savepointTriggerGracePeriod),
     checkpointTriggerGracePeriodMs: config.get(DeploymentOptions.checkpointTriggerGracePeriod),
     savepointHistoryMaxCount: maxCountCap !== undefined ? Math.min(maxCount, maxCountCap) : maxCount,

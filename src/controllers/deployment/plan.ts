@@ -30,6 +30,7 @@ import {
   type ReconciledSpec,
 } from '../common/reconciled-spec.ts';
 import { GLOBALLY_TERMINAL_JOB_STATES, type ObservedDeployment } from './observed.ts';
+import type { PeriodicTrigger } from '../../api/periodic-trigger.ts';
 import type { DeploymentPolicy } from './policy.ts';
 import { diffSpecs, type SpecDiff } from './spec-diff.ts';
 
@@ -853,21 +854,23 @@ function followSnapshots(p: Planner): void {
     p.actions.push({ type: 'triggerCheckpoint', jobId, triggerType: 'MANUAL' });
     return p.progress();
   }
-  const since = (t: number | undefined) => p.now - (t ?? p.recon.reconciliationTimestamp ?? p.now);
-  const savepointEvery = p.policy.periodicSavepointIntervalMs;
-  if (savepointEvery && since(sp.lastPeriodicSavepointTimestamp) >= savepointEvery) {
+  // Counted from the last periodic snapshot, or from the deploy before the first one.
+  const dueAt = (trigger: PeriodicTrigger | undefined, last: number | undefined) =>
+    trigger?.nextAfter(last ?? p.recon.reconciliationTimestamp ?? p.now);
+  const savepointDue = dueAt(p.policy.periodicSavepoint, sp.lastPeriodicSavepointTimestamp);
+  if (savepointDue !== undefined && savepointDue <= p.now) {
     Object.assign(sp, { triggerType: 'PERIODIC', triggerTimestamp: p.now, formatType: format });
     p.actions.push({ type: 'triggerSavepoint', jobId, triggerType: 'PERIODIC', formatType: format });
     return p.progress();
   }
-  const checkpointEvery = p.policy.periodicCheckpointIntervalMs;
-  if (checkpointEvery && since(cp.lastPeriodicCheckpointTimestamp) >= checkpointEvery) {
+  const checkpointDue = dueAt(p.policy.periodicCheckpoint, cp.lastPeriodicCheckpointTimestamp);
+  if (checkpointDue !== undefined && checkpointDue <= p.now) {
     Object.assign(cp, { triggerType: 'PERIODIC', triggerTimestamp: p.now });
     p.actions.push({ type: 'triggerCheckpoint', jobId, triggerType: 'PERIODIC' });
     return p.progress();
   }
-  if (savepointEvery) p.soon(savepointEvery - since(sp.lastPeriodicSavepointTimestamp));
-  if (checkpointEvery) p.soon(checkpointEvery - since(cp.lastPeriodicCheckpointTimestamp));
+  if (savepointDue !== undefined) p.soon(savepointDue - p.now);
+  if (checkpointDue !== undefined) p.soon(checkpointDue - p.now);
 }
 
 /** Records a completed manual snapshot's nonce in the deployed spec (nonce changes are not redeploys). */

@@ -1,3 +1,5 @@
+import type { PeriodicTrigger } from '../../api/periodic-trigger.ts';
+
 /**
  * The operator settings that steer a FlinkDeployment's reconcile, resolved once per reconcile from
  * the operator configuration and the resource's own `kubernetes.operator.*` overrides.
@@ -15,8 +17,8 @@ export interface DeploymentPolicy {
   /** Refuse deleting a session cluster while FlinkSessionJobs still use it. */
   blockSessionDeletionOnJobs: boolean;
   savepointFormatType: 'CANONICAL' | 'NATIVE';
-  periodicSavepointIntervalMs?: number;
-  periodicCheckpointIntervalMs?: number;
+  periodicSavepoint?: PeriodicTrigger;
+  periodicCheckpoint?: PeriodicTrigger;
   savepointTriggerGracePeriodMs: number;
   checkpointTriggerGracePeriodMs: number;
   savepointHistoryMaxCount: number;

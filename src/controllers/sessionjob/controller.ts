@@ -37,7 +37,8 @@ import {
   inPlaceScalingConfigured,
   rescaleInPlace,
 } from '../common/in-place-scaling.ts';
-import { JobOptions, periodicIntervalMs, resourceConfig } from '../common/options.ts';
+import { periodicTrigger } from '../../api/periodic-trigger.ts';
+import { JobOptions, resourceConfig } from '../common/options.ts';
 import { applyObservation, periodicDue, plan, planCleanup, type JobObservation, type Step } from './plan.ts';
 import { readDeployment, restClientFor, sessionState, type SessionState } from './session.ts';
 import {
@@ -111,11 +112,12 @@ export function createSessionJobController(
     ctx: Ctx,
   ): Promise<'savepoint' | 'checkpoint' | undefined> {
     if (status.jobStatus?.state !== 'RUNNING') return undefined;
-    const intervals = {
-      savepoint: intervalMs(config.get(JobOptions.periodicSavepointInterval), ctx),
-      checkpoint: intervalMs(config.get(JobOptions.periodicCheckpointInterval), ctx),
+    // An unusable setting is a validation error of the resource; here it means off.
+    const triggers = {
+      savepoint: periodicTrigger(config.get(JobOptions.periodicSavepointInterval)).trigger,
+      checkpoint: periodicTrigger(config.get(JobOptions.periodicCheckpointInterval)).trigger,
     };
-    if (!intervals.savepoint && !intervals.checkpoint) return undefined;
+    if (!triggers.savepoint && !triggers.checkpoint) return undefined;
     const info = status.jobStatus;
     const last: { savepoint?: number; checkpoint?: number } = {
       savepoint: info.savepointInfo?.lastPeriodicSavepointTimestamp,
@@ -140,7 +142,7 @@ export function createSessionJobController(
       Number(status.jobStatus.startTime ?? 0) || 0,
       Date.parse(raw.metadata.creationTimestamp ?? '') || 0,
     );
-    return periodicDue(intervals, last, since, Date.now());
+    return periodicDue(triggers, last, since, Date.now());
   }
 
   const recordAll = async (ctx: Ctx, events: EventInput[]) => {
@@ -611,18 +613,6 @@ function validationProblem(raw: FlinkSessionJob, observed: Observed): string | u
   return errors.length > 0
     ? errors.map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)).join('; ')
     : undefined;
-}
-
-/** A periodic interval as milliseconds; 0 or empty turns it off, and so (with a log line) does a cron expression. */
-function intervalMs(text: string | undefined, ctx: Ctx): number | undefined {
-  const ms = periodicIntervalMs(text);
-  if (text !== undefined && text.trim() !== '' && text.trim() !== '0' && ms === undefined) {
-    ctx.log.warn(
-      { interval: text },
-      'periodic snapshot interval is not a duration; cron expressions are not supported for session jobs',
-    );
-  }
-  return ms;
 }
 
 /** The first line of a failed job's root exception (Flink 2 reports it only in the history). */

@@ -10,6 +10,7 @@ import {
   overridesRescalableInPlace,
   parallelismOverrides,
 } from '../common/in-place-scaling.ts';
+import type { PeriodicTrigger } from '../../api/periodic-trigger.ts';
 import type { SessionState } from './session.ts';
 import { upgradeChanges } from './diff.ts';
 import {
@@ -353,14 +354,14 @@ export function planCleanup({ status, session, job, savepointOnDeletion }: Clean
  * started) when there was none.
  */
 export function periodicDue(
-  intervals: { savepoint?: number; checkpoint?: number },
+  triggers: { savepoint?: PeriodicTrigger | undefined; checkpoint?: PeriodicTrigger | undefined },
   last: { savepoint?: number; checkpoint?: number },
   since: number,
   now: number,
 ): 'savepoint' | 'checkpoint' | undefined {
   for (const kind of ['savepoint', 'checkpoint'] as const) {
-    const interval = intervals[kind];
-    if (interval && interval > 0 && now - (last[kind] ?? since) >= interval) return kind;
+    const due = triggers[kind]?.nextAfter(last[kind] ?? since);
+    if (due !== undefined && due <= now) return kind;
   }
   return undefined;
 }

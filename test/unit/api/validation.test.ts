@@ -157,6 +157,24 @@ const deploymentCases: Case[] = [
     },
   ],
   [
+    'a periodic savepoint interval that is neither a duration nor a Quartz cron expression',
+    deployment(conf(SP, { 'kubernetes.operator.periodic.savepoint.interval': 'every hour' })),
+    {
+      path: 'spec.flinkConfiguration',
+      message:
+        "Invalid kubernetes.operator.periodic.savepoint.interval: 'every hour' is neither a duration (such as 1h) nor a Quartz cron expression (6 or 7 fields)",
+    },
+  ],
+  [
+    'a periodic checkpoint cron expression with an out-of-range field',
+    deployment(conf({ 'kubernetes.operator.periodic.checkpoint.interval': '0 0 25 * * ?' })),
+    {
+      path: 'spec.flinkConfiguration',
+      message:
+        "Invalid kubernetes.operator.periodic.checkpoint.interval: Invalid cron expression '0 0 25 * * ?': Invalid value for hour: 25",
+    },
+  ],
+  [
     'parallelism 0',
     deployment(job({ parallelism: 0 })),
     { path: 'spec.job.parallelism', message: 'Job parallelism must be larger than 0' },

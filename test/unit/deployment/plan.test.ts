@@ -12,9 +12,11 @@ import {
   type DeploymentPlan,
 } from '../../../src/controllers/deployment/plan.ts';
 import { DEFAULT_POLICY } from '../../../src/controllers/deployment/options.ts';
+import { periodicTrigger } from '../../../src/api/periodic-trigger.ts';
 import type { DeploymentPolicy } from '../../../src/controllers/deployment/policy.ts';
 
 const NOW = 1_800_000_000_000;
+const every = (text: string) => periodicTrigger(text).trigger!;
 const OLD_JOB = 'a'.repeat(32);
 const NEW_JOB = 'b'.repeat(32);
 
@@ -547,11 +549,25 @@ describe('snapshots', () => {
   test('periodic savepoints follow the interval', () => {
     const status = runningStatus(spec());
     status.jobStatus!.savepointInfo = { lastPeriodicSavepointTimestamp: NOW - 30_000 };
-    const early = plan(resource(spec(), status), observed(), { periodicSavepointIntervalMs: 60_000 });
+    const early = plan(resource(spec(), status), observed(), { periodicSavepoint: every('1 min') });
     assert.deepEqual(early.actions, []);
     assert.ok(early.requeueAfterMs <= 30_000);
-    const due = plan(resource(spec(), status), observed(), { periodicSavepointIntervalMs: 20_000 });
+    const due = plan(resource(spec(), status), observed(), { periodicSavepoint: every('20 s') });
     assert.deepEqual(types(due.actions), ['triggerSavepoint']);
+  });
+
+  test('periodic checkpoints on a Quartz cron schedule fire at the first tick after the last one', () => {
+    const status = runningStatus(spec());
+    const minute = Math.floor(NOW / 60_000) * 60_000;
+    status.jobStatus!.checkpointInfo = { lastPeriodicCheckpointTimestamp: minute - 1 };
+    const onTheMinute = { periodicCheckpoint: every('0 * * * * ?') };
+    assert.deepEqual(plan(resource(spec(), status), observed(), onTheMinute, minute).actions, [
+      { type: 'triggerCheckpoint', jobId: OLD_JOB, triggerType: 'PERIODIC' },
+    ]);
+    status.jobStatus!.checkpointInfo = { lastPeriodicCheckpointTimestamp: minute + 5_000 };
+    const waiting = plan(resource(spec(), status), observed(), onTheMinute, minute + 10_000);
+    assert.deepEqual(waiting.actions, []);
+    assert.ok(waiting.requeueAfterMs <= 50_000, 'requeued for the next tick');
   });
 
   test('savepoint history beyond the limit is disposed, keeping the newest', () => {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { FlinkSessionJobSpec } from '../../../src/api/index.ts';
 import { serializeReconciledSpec } from '../../../src/controllers/common/reconciled-spec.ts';
+import { periodicTrigger } from '../../../src/api/periodic-trigger.ts';
 import { upgradeChanges } from '../../../src/controllers/sessionjob/diff.ts';
 import {
   applyObservation,
@@ -304,18 +305,45 @@ describe('session job plan', () => {
 
 describe('periodic snapshots', () => {
   const hour = 3_600_000;
+  const every = (text: string) => periodicTrigger(text).trigger;
   test('due once the interval passed since the last one, or since the job started', () => {
-    assert.equal(periodicDue({ savepoint: hour }, {}, 0, hour - 1), undefined);
-    assert.equal(periodicDue({ savepoint: hour }, {}, 0, hour), 'savepoint');
-    assert.equal(periodicDue({ savepoint: hour }, { savepoint: 5 * hour }, 0, 5.5 * hour), undefined);
+    assert.equal(periodicDue({ savepoint: every('1h') }, {}, 0, hour - 1), undefined);
+    assert.equal(periodicDue({ savepoint: every('1h') }, {}, 0, hour), 'savepoint');
+    assert.equal(periodicDue({ savepoint: every('1h') }, { savepoint: 5 * hour }, 0, 5.5 * hour), undefined);
     assert.equal(
-      periodicDue({ savepoint: hour, checkpoint: hour }, { savepoint: 5 * hour }, 0, 5.5 * hour),
+      periodicDue(
+        { savepoint: every('1h'), checkpoint: every('60 min') },
+        { savepoint: 5 * hour },
+        0,
+        5.5 * hour,
+      ),
+      'checkpoint',
+    );
+  });
+  test('a Quartz cron expression is due at its first time after the last snapshot', () => {
+    const start = Date.parse('2026-11-26T01:10:00Z');
+    const daily = every('0 0 2 * * ?'); // 02:00 UTC
+    assert.equal(periodicDue({ savepoint: daily }, {}, start, Date.parse('2026-11-26T01:59:59Z')), undefined);
+    assert.equal(
+      periodicDue({ savepoint: daily }, {}, start, Date.parse('2026-11-26T02:00:00Z')),
+      'savepoint',
+    );
+    const last = { checkpoint: Date.parse('2026-11-26T02:00:05Z') };
+    assert.equal(
+      periodicDue({ checkpoint: daily }, last, start, Date.parse('2026-11-26T12:00:00Z')),
+      undefined,
+    );
+    assert.equal(
+      periodicDue({ checkpoint: daily }, last, start, Date.parse('2026-11-27T02:00:01Z')),
       'checkpoint',
     );
   });
   test('off when unset or zero', () => {
     assert.equal(periodicDue({}, {}, 0, 10 * 3_600_000), undefined);
-    assert.equal(periodicDue({ savepoint: 0, checkpoint: 0 }, {}, 0, 10 * 3_600_000), undefined);
+    assert.equal(
+      periodicDue({ savepoint: every('0'), checkpoint: every('') }, {}, 0, 10 * 3_600_000),
+      undefined,
+    );
   });
 });
 
