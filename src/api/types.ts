@@ -1,29 +1,11 @@
 /** The custom resources as JSON objects read from or sent to the API server. */
+import type { ObjectMeta as KubeObjectMeta } from '../runtime/kube/types.ts';
 import type { FlinkDeploymentSpec, FlinkDeploymentStatus } from './schema/flinkdeployment.ts';
 import type { FlinkSessionJobSpec, FlinkSessionJobStatus } from './schema/flinksessionjob.ts';
 import type { FlinkStateSnapshotSpec, FlinkStateSnapshotStatus } from './schema/flinkstatesnapshot.ts';
 
-/** Object metadata as it appears in JSON (timestamps are RFC 3339 strings). */
-export interface ObjectMeta {
-  name?: string;
-  generateName?: string;
-  namespace?: string;
-  uid?: string;
-  resourceVersion?: string;
-  generation?: number;
-  creationTimestamp?: string;
-  deletionTimestamp?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  finalizers?: string[];
-  ownerReferences?: Array<{
-    apiVersion: string;
-    kind: string;
-    name: string;
-    uid: string;
-    controller?: boolean;
-    blockOwnerDeletion?: boolean;
-  }>;
+/** Object metadata as it appears in JSON; fields the runtime does not use pass through. */
+export interface ObjectMeta extends KubeObjectMeta {
   [key: string]: unknown;
 }
 
