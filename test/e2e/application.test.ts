@@ -4,13 +4,11 @@
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import {
   createDeployment,
   deleteDeployment,
-  e2eEnv,
+  e2eFile,
   eventReasons,
   flinkRest,
   leftovers,
@@ -24,15 +22,7 @@ import { eventually } from '../support/cluster.ts';
 
 const NAME = 'lifecycle';
 let env: E2eEnv;
-const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-app-'));
-
-before(async () => {
-  env = await e2eEnv('e2e-app');
-});
-after(async () => {
-  await env.close();
-  fs.rmSync(stateDir, { recursive: true, force: true });
-});
+const stateDir = e2eFile('e2e-app', (e) => (env = e));
 
 /** The highest parallelism of the job's vertices (its source runs with parallelism 1). */
 async function jobParallelism(jobId: string): Promise<number> {

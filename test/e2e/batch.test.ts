@@ -1,9 +1,9 @@
 /** A batch job runs to FINISHED and stays there; the deployment is STABLE. */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import {
   createDeployment,
-  e2eEnv,
+  e2eFile,
   eventReasons,
   flinkRest,
   waitFor,
@@ -14,12 +14,7 @@ import {
 
 let env: E2eEnv;
 
-before(async () => {
-  env = await e2eEnv('e2e-batch');
-});
-after(async () => {
-  await env.close();
-});
+e2eFile('e2e-batch', (e) => (env = e));
 
 test('a batch WordCount job ends FINISHED', async () => {
   await createDeployment(env, {

@@ -3,13 +3,10 @@
  * kept, and the new JobManager recovers the same job from its latest checkpoint.
  */
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import {
   createDeployment,
-  e2eEnv,
+  e2eFile,
   flinkRest,
   patchSpec,
   runningAndStable,
@@ -21,15 +18,7 @@ import { eventually } from '../support/cluster.ts';
 
 const NAME = 'ha-job';
 let env: E2eEnv;
-const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-ha-'));
-
-before(async () => {
-  env = await e2eEnv('e2e-ha');
-});
-after(async () => {
-  await env.close();
-  fs.rmSync(stateDir, { recursive: true, force: true });
-});
+const stateDir = e2eFile('e2e-ha', (e) => (env = e));
 
 test('a last-state upgrade keeps the job and restores its latest checkpoint through HA', async () => {
   const deployment = streamingDeployment(NAME, stateDir, { upgradeMode: 'last-state' });

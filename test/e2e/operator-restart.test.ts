@@ -4,12 +4,11 @@
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import {
   createDeployment,
-  e2eEnv,
+  e2eFile,
   flinkRest,
   patchSpec,
   readDeployment,
@@ -22,15 +21,7 @@ import { eventually } from '../support/cluster.ts';
 
 const NAME = 'restart';
 let env: E2eEnv;
-const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-restart-'));
-
-before(async () => {
-  env = await e2eEnv('e2e-restart');
-});
-after(async () => {
-  await env.close();
-  fs.rmSync(stateDir, { recursive: true, force: true });
-});
+const stateDir = e2eFile('e2e-restart', (e) => (env = e));
 
 const savepoints = () =>
   fs.existsSync(path.join(stateDir, 'savepoints')) ? fs.readdirSync(path.join(stateDir, 'savepoints')) : [];

@@ -3,20 +3,15 @@
  * the WordCount batch job at each tick; each run ends FINISHED, and the next tick cleans it up.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { FlinkDeployment } from '../../src/api/index.ts';
 import { eventually } from '../support/cluster.ts';
-import { createDeployment, e2eEnv, readDeployment, GROUP, VERSION, type E2eEnv } from './support.ts';
+import { createDeployment, e2eFile, readDeployment, GROUP, VERSION, type E2eEnv } from './support.ts';
 
 let env: E2eEnv;
 const TEMPLATE = 'nightly';
 
-before(async () => {
-  env = await e2eEnv('e2e-cron');
-});
-after(async () => {
-  await env.close();
-});
+e2eFile('e2e-cron', (e) => (env = e));
 
 async function runs(): Promise<FlinkDeployment[]> {
   const list = (await env.custom.listNamespacedCustomObject({

@@ -3,14 +3,14 @@
  * while they exist, and goes once they are deleted.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { FlinkSessionJob } from '../../src/api/index.ts';
 import { ensureFlinkDistribution } from '../../src/flink/dist/distribution.ts';
 import { eventually } from '../support/cluster.ts';
 import {
   createDeployment,
   deleteDeployment,
-  e2eEnv,
+  e2eFile,
   flinkRest,
   leftovers,
   readDeployment,
@@ -23,12 +23,7 @@ import {
 let env: E2eEnv;
 const SESSION = 'session';
 
-before(async () => {
-  env = await e2eEnv('e2e-session');
-});
-after(async () => {
-  await env.close();
-});
+e2eFile('e2e-session', (e) => (env = e));
 
 function sessionJob(name: string, jar: string): FlinkSessionJob {
   return {

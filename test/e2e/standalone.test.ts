@@ -1,12 +1,9 @@
 /** Standalone mode: the operator runs the JobManager and TaskManager Deployments itself. */
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import {
   createDeployment,
-  e2eEnv,
+  e2eFile,
   flinkRest,
   patchSpec,
   runningAndStable,
@@ -18,15 +15,7 @@ import { eventually } from '../support/cluster.ts';
 
 const NAME = 'standalone';
 let env: E2eEnv;
-const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-standalone-'));
-
-before(async () => {
-  env = await e2eEnv('e2e-standalone');
-});
-after(async () => {
-  await env.close();
-  fs.rmSync(stateDir, { recursive: true, force: true });
-});
+const stateDir = e2eFile('e2e-standalone', (e) => (env = e));
 
 test('a standalone application runs, and scaling its TaskManagers needs no redeploy', async () => {
   const deployment = streamingDeployment(NAME, stateDir);

@@ -2,6 +2,10 @@
  * End-to-end helpers: an operator in this process watching one namespace of the test cluster, and
  * checks of the Flink side through the JobManager REST API of a deployment's pod.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
 import { installCrds, type FlinkDeployment } from '../../src/api/index.ts';
 import { ensureFlinkServiceAccount } from '../../src/devcluster/flink-rbac.ts';
@@ -65,6 +69,24 @@ export async function e2eEnv(prefix: string): Promise<E2eEnv> {
   };
   await env.operator.start();
   return env;
+}
+
+/**
+ * The hooks of one e2e file: its environment is made before its tests (handed to `ready`) and
+ * closed after them, with the folder it returns for the jobs' checkpoints and savepoints.
+ */
+export function e2eFile(prefix: string, ready: (env: E2eEnv) => void): string {
+  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-`));
+  let env: E2eEnv | undefined;
+  before(async () => {
+    env = await e2eEnv(prefix);
+    ready(env);
+  });
+  after(async () => {
+    await env?.close();
+    fs.rmSync(stateDir, { recursive: true, force: true });
+  });
+  return stateDir;
 }
 
 export async function readDeployment(env: E2eEnv, name: string): Promise<FlinkDeployment> {

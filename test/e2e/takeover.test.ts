@@ -3,15 +3,12 @@
  * (every spec field, nulls included) is adopted without restarting its job.
  */
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
 import type { FlinkDeploymentSpec } from '../../src/api/index.ts';
 import {
   createDeployment,
-  e2eEnv,
+  e2eFile,
   eventReasons,
   flinkRest,
   readDeployment,
@@ -25,15 +22,7 @@ import {
 
 const NAME = 'adopted';
 let env: E2eEnv;
-const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-takeover-'));
-
-before(async () => {
-  env = await e2eEnv('e2e-takeover');
-});
-after(async () => {
-  await env.close();
-  fs.rmSync(stateDir, { recursive: true, force: true });
-});
+const stateDir = e2eFile('e2e-takeover', (e) => (env = e));
 
 /** The spec as the compatible operator's JSON serializer writes it into lastReconciledSpec. */
 function upstreamRecorded(spec: FlinkDeploymentSpec, generation: number): string {
