@@ -96,12 +96,12 @@ export const OPTION_DESCRIPTIONS: Record<string, OptionDescription> = {
     true,
   ),
   'kubernetes.operator.periodic.savepoint.interval': d(
-    'Duration or cron',
+    'String',
     'Trigger a savepoint of the running job at this interval (`6h`), or at the times of a Quartz cron expression in UTC (`0 0 2 * * ?`: 02:00 daily); taken by the first reconcile at or after that time; off when unset or 0.',
     true,
   ),
   'kubernetes.operator.periodic.checkpoint.interval': d(
-    'Duration or cron',
+    'String',
     'Trigger a checkpoint of the running job at this interval (`6h`), or at the times of a Quartz cron expression in UTC (`0 0 2 * * ?`: 02:00 daily); taken by the first reconcile at or after that time; off when unset or 0.',
     true,
   ),
@@ -419,6 +419,21 @@ export const OPTION_DESCRIPTIONS: Record<string, OptionDescription> = {
   'job.autoscaler.scaling.parallelism-alignment.mode': d(
     'String',
     'Alignment of keyed vertices and partitioned sources to their key groups or partitions: BALANCED, EVENLY_SPREAD or OFF.',
+    true,
+  ),
+  'job.autoscaler.observed-true-processing-rate.lag-threshold': d(
+    'Duration',
+    'Backlog, in reading time, beyond which a source reads at full speed and its processing rate is observed (records read per second, corrected for back pressure).',
+    true,
+  ),
+  'job.autoscaler.observed-true-processing-rate.switch-threshold': d(
+    'Number',
+    "Share by which a source's busy-time based processing rate may exceed its observed rate before the observed rate is used instead.",
+    true,
+  ),
+  'job.autoscaler.observed-true-processing-rate.min-observations': d(
+    'Integer',
+    'Observations of a source processing rate needed before it is used.',
     true,
   ),
   'job.autoscaler.memory.tuning.enabled': d(

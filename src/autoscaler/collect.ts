@@ -63,11 +63,15 @@ async function collectVertex(
   let partitions: number | undefined;
   let sourceIn: string | undefined;
   let sourceOut: string | undefined;
+  let sourceInRate: string | undefined;
+  let sourceOutRate: string | undefined;
   let pending: string[] = [];
   if (source) {
     const names = (await rest.vertexSubtaskMetrics(jobId, vertex.id)).map((m) => m.id);
     sourceIn = names.find((n) => n.startsWith('Source__') && n.endsWith('.numRecordsIn'));
     sourceOut = names.find((n) => n.startsWith('Source__') && n.endsWith('.numRecordsOut'));
+    sourceInRate = names.find((n) => n.startsWith('Source__') && n.endsWith('.numRecordsInPerSecond'));
+    sourceOutRate = names.find((n) => n.startsWith('Source__') && n.endsWith('.numRecordsOutPerSecond'));
     pending = names.filter((n) => n.endsWith('.pendingRecords'));
     const ids = new Set(
       names
@@ -75,7 +79,11 @@ async function collectVertex(
         .flatMap((m) => (m ? [`${m[1] ?? m[3]}/${m[2] ?? m[4]}`] : [])),
     );
     if (ids.size > 0) partitions = ids.size;
-    wanted.push(...[sourceIn, sourceOut].filter((n): n is string => n !== undefined), ...pending);
+    wanted.push(
+      'backPressuredTimeMsPerSecond',
+      ...[sourceIn, sourceOut, sourceInRate, sourceOutRate].filter((n): n is string => n !== undefined),
+      ...pending,
+    );
   }
   const metrics = new Map(
     (await rest.vertexSubtaskMetrics(jobId, vertex.id, wanted)).map((m) => [m.id, m] as const),
@@ -92,6 +100,11 @@ async function collectVertex(
   if (finite(recordsIn)) sample.numRecordsIn = recordsIn;
   if (finite(counters['write-records'])) sample.numRecordsOut = counters['write-records'];
   if (pending.length > 0) sample.lag = pending.reduce((a, n) => a + (sumOf(metrics, n) ?? 0), 0);
+  // A source operator that counts no input (0) counts its output.
+  const rate = sumOf(metrics, sourceInRate) || sumOf(metrics, sourceOutRate) || sumOf(metrics, sourceInRate);
+  if (rate !== undefined) sample.sourceRecordsInPerSecond = Math.max(0, rate);
+  const backPressured = metrics.get('backPressuredTimeMsPerSecond')?.avg;
+  if (source && finite(backPressured)) sample.backPressuredTimeAvgMs = Math.max(0, backPressured);
   return { sample, ...(partitions ? { partitions } : {}) };
 }
 

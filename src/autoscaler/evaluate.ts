@@ -4,6 +4,7 @@
  * propagated from the sources along the graph's edges), and the capacity band within which it is
  * left alone. Pure.
  */
+import { chooseTrueProcessingRate, observedTrueProcessingRate } from './observed-rate.ts';
 import type { AutoscalerSettings } from './options.ts';
 import type { GlobalSample, JobTopology, MetricSample, VertexEvaluation, VertexSample } from './types.ts';
 
@@ -182,18 +183,20 @@ export function evaluate(
     // Without busy time (legacy sources) the capacity is unknown: the vertex keeps its parallelism,
     // but its target rate still sizes the vertices behind it. Nothing flowing in, or never busy:
     // the capacity is unbounded as far as can be told, which lets idle vertices shrink.
-    const trueProcessingRate =
+    const busyTimeRate =
       busyMs === undefined ? NaN : rateIn === 0 || busyMs <= 0 ? Infinity : rateIn / (busyMs / 1000);
+    const observed = v.inputs.length === 0 ? observedTrueProcessingRate(samples, v.id, settings) : undefined;
     const evaluation: VertexEvaluation = {
       parallelism: v.parallelism,
       maxParallelism: v.maxParallelism,
       load: (busyMs ?? NaN) / 1000,
-      trueProcessingRate,
+      trueProcessingRate: chooseTrueProcessingRate(busyTimeRate, observed, settings),
       targetDataRate,
       catchUpDataRate,
       scaleUpRateThreshold: 0,
       scaleDownRateThreshold: 0,
       ...(lag !== undefined ? { lag } : {}),
+      ...(observed !== undefined ? { observedTrueProcessingRate: observed } : {}),
     };
     const upper = backlog ? 1 : settings.utilizationMax;
     const lower = backlog ? 0 : settings.utilizationMin;

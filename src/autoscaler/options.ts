@@ -75,6 +75,21 @@ export const AutoscalerOptions = {
   quotaCpu: f.optionalNumber('job.autoscaler.quota.cpu'),
   quotaMemory: f.optionalText('job.autoscaler.quota.memory'),
   alignmentMode: f.text('job.autoscaler.scaling.parallelism-alignment.mode', 'BALANCED'),
+  observedRateLagThreshold: f.duration(
+    'job.autoscaler.observed-true-processing-rate.lag-threshold',
+    30_000,
+    old('observed-true-processing-rate.lag-threshold'),
+  ),
+  observedRateSwitchThreshold: f.number(
+    'job.autoscaler.observed-true-processing-rate.switch-threshold',
+    0.15,
+    old('observed-true-processing-rate.switch-threshold'),
+  ),
+  observedRateMinObservations: f.integer(
+    'job.autoscaler.observed-true-processing-rate.min-observations',
+    2,
+    old('observed-true-processing-rate.min-observations'),
+  ),
   memoryTuningEnabled: f.bool('job.autoscaler.memory.tuning.enabled', false, old('memory.tuning.enabled')),
   memoryTuningOverhead: f.number('job.autoscaler.memory.tuning.overhead', 0.2, old('memory.tuning.overhead')),
   memoryTuningMaximizeManagedMemory: f.bool(
@@ -119,6 +134,14 @@ export interface AutoscalerSettings {
   quotaCpu?: number;
   quotaMemoryBytes?: number;
   alignmentMode: 'BALANCED' | 'EVENLY_SPREAD' | 'OFF';
+  /** When a source's observed processing rate replaces the busy-time estimate. */
+  observedRate: {
+    /** A source this far behind (in reading time) reads at full speed: its rate is observed. */
+    lagThresholdMs: number;
+    /** Share by which the busy-time estimate may exceed the observed rate before it is replaced. */
+    switchThreshold: number;
+    minObservations: number;
+  };
   memoryTuning: {
     /** Apply the tuned TaskManager memory; when false it is only recommended in an Event. */
     enabled: boolean;
@@ -173,6 +196,11 @@ export function autoscalerSettings(
     ...(quotaCpu !== undefined ? { quotaCpu } : {}),
     ...(quotaMemory !== undefined ? { quotaMemoryBytes: parseMemory(quotaMemory) } : {}),
     alignmentMode: alignmentMode(config.get(AutoscalerOptions.alignmentMode)),
+    observedRate: {
+      lagThresholdMs: config.get(AutoscalerOptions.observedRateLagThreshold),
+      switchThreshold: config.get(AutoscalerOptions.observedRateSwitchThreshold),
+      minObservations: config.get(AutoscalerOptions.observedRateMinObservations),
+    },
     memoryTuning: {
       enabled: config.get(AutoscalerOptions.memoryTuningEnabled),
       overhead: config.get(AutoscalerOptions.memoryTuningOverhead),

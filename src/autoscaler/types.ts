@@ -38,6 +38,10 @@ export interface VertexSample {
   numRecordsInPerSecond?: number;
   /** Records waiting at a source (sum of its readers' pendingRecords). */
   lag?: number;
+  /** Records per second a source operator reads (all subtasks), as Flink's meter reports it. */
+  sourceRecordsInPerSecond?: number;
+  /** Average back-pressured time per second of a source's subtasks, in ms. */
+  backPressuredTimeAvgMs?: number;
 }
 
 /** What one collection saw of the whole job. */
@@ -135,6 +139,8 @@ export interface VertexEvaluation {
   /** Processing capacity above which the vertex scales down. */
   scaleDownRateThreshold: number;
   lag?: number;
+  /** A source's observed true processing rate, when enough of it was observed. */
+  observedTrueProcessingRate?: number;
   recommendedParallelism?: number;
 }
 

@@ -50,15 +50,21 @@ const routes: Record<string, unknown> = {
     { id: 'busyTimeMsPerSecond' },
     { id: 'Source__kafka.numRecordsIn' },
     { id: 'Source__kafka.numRecordsOut' },
+    { id: 'Source__kafka.numRecordsInPerSecond' },
+    { id: 'Source__kafka.numRecordsOutPerSecond' },
     { id: 'Source__kafka.pendingRecords' },
     { id: 'Source__kafka.KafkaSourceReader.topic.orders.partition.0.currentOffset' },
     { id: 'Source__kafka.KafkaSourceReader.topic.orders.partition.1.currentOffset' },
     { id: 'Source__kafka.KafkaSourceReader.topic.orders.partition.2.currentOffset' },
   ],
-  [`/v1/jobs/${JOB}/vertices/${SRC}/subtasks/metrics?get=busyTimeMsPerSecond,numRecordsInPerSecond,Source__kafka.numRecordsIn,Source__kafka.numRecordsOut,Source__kafka.pendingRecords`]:
+  [`/v1/jobs/${JOB}/vertices/${SRC}/subtasks/metrics?get=busyTimeMsPerSecond,numRecordsInPerSecond,backPressuredTimeMsPerSecond,Source__kafka.numRecordsIn,Source__kafka.numRecordsOut,Source__kafka.numRecordsInPerSecond,Source__kafka.numRecordsOutPerSecond,Source__kafka.pendingRecords`]:
     [
       { id: 'busyTimeMsPerSecond', max: 300, avg: 250 },
+      { id: 'backPressuredTimeMsPerSecond', max: 200, avg: 100 },
       { id: 'Source__kafka.numRecordsIn', sum: 1000 },
+      // This reader counts no input: its output rate stands in.
+      { id: 'Source__kafka.numRecordsInPerSecond', sum: 0 },
+      { id: 'Source__kafka.numRecordsOutPerSecond', sum: 33.5 },
       { id: 'Source__kafka.pendingRecords', sum: 42 },
     ],
   // Flink writes a metric it cannot compute as the string "NaN".
@@ -114,7 +120,15 @@ test('one collection reads the graph, vertex metrics, source backlog and partiti
   assert.deepEqual(c.sample, {
     time: 5000,
     vertices: {
-      [SRC]: { busyTimeMaxMs: 300, busyTimeAvgMs: 250, numRecordsIn: 1000, numRecordsOut: 1000, lag: 42 },
+      [SRC]: {
+        busyTimeMaxMs: 300,
+        busyTimeAvgMs: 250,
+        numRecordsIn: 1000,
+        numRecordsOut: 1000,
+        lag: 42,
+        sourceRecordsInPerSecond: 33.5,
+        backPressuredTimeAvgMs: 100,
+      },
       [MAP]: { busyTimeAvgMs: 500, numRecordsInPerSecond: 95.5, numRecordsIn: 900, numRecordsOut: 0 },
     },
     global: {
