@@ -71,8 +71,9 @@ class Budget {
 export function tuneTaskManagerMemory(input: MemoryTuningInput): MemoryTuning | { skipped: string } {
   const { config, settings } = input;
   const tuning = settings.memoryTuning;
-  const maxProcess = config[TM_MEMORY.processSize];
-  if (maxProcess === undefined) return { skipped: 'the TaskManager process memory is not set' };
+  if (config[TM_MEMORY.processSize] === undefined) {
+    return { skipped: 'the TaskManager process memory is not set' };
+  }
   let spec: TaskManagerMemory;
   try {
     spec = deriveTaskManagerMemory(config);
@@ -86,7 +87,8 @@ export function tuneTaskManagerMemory(input: MemoryTuningInput): MemoryTuning | 
     return { skipped: 'the TaskManagers report no heap, metaspace or managed memory usage' };
   }
 
-  const budget = new Budget(memoryOption(config, TM_MEMORY.processSize));
+  const specProcess = memoryOption(config, TM_MEMORY.processSize);
+  const budget = new Budget(specProcess);
   budget.take(spec.frameworkOffHeap);
   budget.take(spec.taskOffHeap);
   budget.take(spec.overhead);
@@ -99,7 +101,7 @@ export function tuneTaskManagerMemory(input: MemoryTuningInput): MemoryTuning | 
   const managed = managedUsed <= 0 ? 0 : budget.take(tuning.maximizeManagedMemory ? Infinity : spec.managed);
   if (tuning.scaleDownCompensation) heap += budget.take(Math.trunc(heap * scaleDownFactor(input)) - heap);
 
-  const process = memoryOption(config, TM_MEMORY.processSize) - budget.left;
+  const process = specProcess - budget.left;
   if (process <= 0) return { skipped: 'the tuned TaskManager memory would be empty' };
   const flink =
     totalFlinkMemory(spec) + (heap - jvmHeap(spec)) + (managed - spec.managed) + (network - spec.network);
