@@ -19,6 +19,7 @@ import {
   VERSION,
   type E2eEnv,
 } from './support.ts';
+import { errorMessage } from '../../src/controllers/common/status-error.ts';
 
 let env: E2eEnv;
 const SESSION = 'session';
@@ -103,7 +104,10 @@ test('two session jobs run on one session cluster; the cluster is deleted only a
   const refused = await waitFor(env, SESSION, 'deletion refused', (d) =>
     Boolean(d.status?.error?.includes('should be deleted first')),
   );
-  assert.equal(refused.status?.error, 'The session jobs [job-a, job-b] should be deleted first');
+  assert.equal(
+    errorMessage(refused.status?.error),
+    'The session jobs [job-a, job-b] should be deleted first',
+  );
   assert.equal((await rest.jobs()).filter((j) => j.state === 'RUNNING').length, 2, 'the jobs still run');
 
   for (const name of ['job-a', 'job-b']) {

@@ -6,18 +6,15 @@
 import { parseOverrides } from '../../autoscaler/store.ts';
 import { flattenFlinkConfiguration } from '../../flink/config/effective.ts';
 import type { FlinkRestClient } from '../../flink/rest/client.ts';
-import { operatorOption as o, type OperatorConfig } from '../../runtime/index.ts';
+import type { OperatorConfig } from '../../runtime/index.ts';
+import { JobOptions } from './options.ts';
 
 export const PARALLELISM_OVERRIDES_KEY = 'pipeline.jobvertex-parallelism-overrides';
-
-export const InPlaceScalingOptions = {
-  enabled: o.bool('job.upgrade.inplace-scaling.enabled', true),
-} as const;
 
 /** In-place rescaling is switched on and the cluster runs the adaptive scheduler. */
 export function inPlaceScalingConfigured(config: OperatorConfig): boolean {
   const scheduler = (config.raw('jobmanager.scheduler') ?? '').trim().toLowerCase();
-  return config.get(InPlaceScalingOptions.enabled) && scheduler === 'adaptive';
+  return config.get(JobOptions.inPlaceScaling) && scheduler === 'adaptive';
 }
 
 /** Flink 1.18 added the resource requirements endpoint. */

@@ -16,6 +16,7 @@ export const JobOptions = {
   drainOnSavepointDeletion: o.bool('job.drain-on-savepoint-deletion', false),
   lastStateFallback: o.bool('job.upgrade.last-state-fallback.enabled', true),
   /** A duration; cron expressions are not supported for session jobs (ignored with a log line). */
+  inPlaceScaling: o.bool('job.upgrade.inplace-scaling.enabled', true),
   periodicSavepointInterval: o.optionalText('periodic.savepoint.interval'),
   periodicCheckpointInterval: o.optionalText('periodic.checkpoint.interval'),
   blockOnSessionJobs: o.bool('session.deletion.block-on-session-jobs', true),

@@ -34,6 +34,7 @@ import { observeDeployment } from './observe.ts';
 import type { ObservedDeployment } from './observed.ts';
 import { deploymentPolicy } from './options.ts';
 import { planCleanup, planDeployment, type ClusterAction, type PlannedEvent } from './plan.ts';
+import { ERROR_TYPES, errorText } from '../common/status-error.ts';
 
 export const DEPLOYMENT_FINALIZER = 'flinkdeployments.flink.apache.org/finalizer';
 
@@ -94,9 +95,10 @@ async function reconcileDeployment(obj: Resource, ctx: Ctx, deps: DeploymentCont
       obj.status?.reconciliationStatus?.lastReconciledSpec,
     );
     if (!last) {
+      const error = errorText(ERROR_TYPES.validation, validationError);
       await ctx.updateStatus<NonNullable<FlinkDeployment['status']>>((status) => ({
         ...status,
-        error: validationError,
+        error,
         lifecycleState: 'FAILED',
       }));
       ctx.setLifecycleState('FAILED');
@@ -129,8 +131,8 @@ async function reconcileDeployment(obj: Resource, ctx: Ctx, deps: DeploymentCont
     newJobId: deps.newJobId ?? randomJobId,
   });
   if (validationError) {
-    plan.status.error = validationError;
-    if (plan.after) plan.after.error = validationError;
+    plan.status.error = errorText(ERROR_TYPES.validation, validationError);
+    if (plan.after) plan.after.error = plan.status.error;
   }
   await writeStatus(ctx, obj, plan.status);
   await recordEvents(ctx, plan.events);
@@ -244,7 +246,7 @@ async function applyActions(
       });
       await ctx.updateStatus<NonNullable<FlinkDeployment['status']>>((status) => ({
         ...status,
-        error: message,
+        error: errorText(ERROR_TYPES.reconciliation, message),
       }));
       throw err;
     }

@@ -32,6 +32,7 @@ import {
 import { GLOBALLY_TERMINAL_JOB_STATES, type ObservedDeployment } from './observed.ts';
 import type { PeriodicTrigger } from '../../api/periodic-trigger.ts';
 import type { DeploymentPolicy } from './policy.ts';
+import { ERROR_TYPES, JOB_NOT_FOUND, errorText } from '../common/status-error.ts';
 import { diffSpecs, type SpecDiff } from './spec-diff.ts';
 
 export type UpgradeMode = 'stateless' | 'savepoint' | 'last-state';
@@ -189,17 +190,18 @@ function observe(p: Planner): void {
   if (!jm.exists) {
     p.status.jobManagerDeploymentStatus = 'MISSING';
     if (previous !== 'MISSING' && !recordedSuspended && !upgrading) {
-      p.status.error = 'Missing JobManager deployment';
+      p.status.error = errorText(ERROR_TYPES.missingJobManager, 'Missing JobManager deployment');
       p.event('Warning', 'Missing', 'Missing JobManager deployment', 'JobManagerDeployment');
       if (last.spec.job && !terminal) p.jobStatus.state = 'RECONCILING';
     }
   } else if (jm.failure) {
     p.status.jobManagerDeploymentStatus = 'ERROR';
     const message = `[flink-main-container] ${jm.failure.message}`;
-    if (previous !== 'ERROR' || p.status.error !== message) {
+    const error = errorText(ERROR_TYPES.deploymentFailed, message);
+    if (previous !== 'ERROR' || p.status.error !== error) {
       p.event('Warning', jm.failure.reason, message, 'JobManagerDeployment');
     }
-    p.status.error = message;
+    p.status.error = error;
     if (last.spec.job && !terminal) p.jobStatus.state = 'RECONCILING';
   } else if (jm.availableReplicas > 0 && p.observed.rest === 'ok') {
     p.status.jobManagerDeploymentStatus = 'READY';
@@ -222,9 +224,9 @@ function observeJob(p: Planner): void {
     const starting =
       js.state === 'RECONCILING' &&
       p.now - (p.recon.reconciliationTimestamp ?? 0) < p.policy.readinessTimeoutMs;
-    if (!starting && p.status.error !== 'Job Not Found') {
+    if (!starting && p.status.error !== JOB_NOT_FOUND) {
       p.event('Warning', 'Missing', 'Job Not Found', 'Job');
-      p.status.error = 'Job Not Found';
+      p.status.error = JOB_NOT_FOUND;
       js.state = 'RECONCILING';
     }
     return;
@@ -247,7 +249,9 @@ function observeJob(p: Planner): void {
   js.jobId = job.id;
   js.jobName = job.name;
   if (job.startTime !== undefined) js.startTime = String(job.startTime);
-  if (job.state === 'FAILED') p.status.error = p.observed.jobFailure ?? 'The job failed';
+  if (job.state === 'FAILED') {
+    p.status.error = errorText(ERROR_TYPES.jobFailed, p.observed.jobFailure ?? 'The job failed');
+  }
 }
 
 /** A deployed spec becomes stable once it is seen working; the error clears then. */
@@ -268,11 +272,11 @@ function markStable(p: Planner): void {
     jm !== 'ERROR' &&
     jobState !== 'FAILED' &&
     p.status.error &&
-    p.status.error !== 'Job Not Found'
+    p.status.error !== JOB_NOT_FOUND
   ) {
     delete p.status.error;
   }
-  if (healthy && p.status.error === 'Job Not Found' && p.observed.job?.found) delete p.status.error;
+  if (healthy && p.status.error === JOB_NOT_FOUND && p.observed.job?.found) delete p.status.error;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -560,8 +564,9 @@ function markDeployed(status: Status, p: Planner, marker: ReconciledSpec<FlinkDe
 }
 
 function upgradeFailed(p: Planner, reason: string, message: string): void {
-  if (p.status.error !== message) p.event('Warning', reason, message);
-  p.status.error = message;
+  const error = errorText(ERROR_TYPES.upgradeFailed, message);
+  if (p.status.error !== error) p.event('Warning', reason, message);
+  p.status.error = error;
 }
 
 /** Follows the UPGRADE savepoint; returns true once its result is recorded and the upgrade may go on. */
@@ -1038,7 +1043,7 @@ export function planCleanup(input: PlanInput): CleanupPlan {
   if (!p.spec.job && p.policy.blockSessionDeletionOnJobs && p.observed.sessionJobs.length > 0) {
     const message = `The session jobs [${p.observed.sessionJobs.join(', ')}] should be deleted first`;
     p.event('Warning', 'CleanupFailed', message);
-    p.status.error = message;
+    p.status.error = errorText(ERROR_TYPES.reconciliation, message);
     return plan(false);
   }
 

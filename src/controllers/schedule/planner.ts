@@ -21,6 +21,7 @@ import { isSubMinute, runNameCandidates } from './naming.ts';
 import { buildRun, byScheduledTime, controlledBy, describeRun, type RunView } from './runs.ts';
 import { dueTick, nextTick } from './ticks.ts';
 import { parseTimestamp, rfc3339InZone, utcTimestamp } from './time.ts';
+import { ERROR_TYPES, errorText } from '../common/status-error.ts';
 
 export interface PlanOptions {
   /** Beyond this many missed ticks a TooManyMissedTimes Warning is recorded (the latest still runs). */
@@ -90,12 +91,13 @@ export function planSchedule(
   const events: EventInput[] = [];
   if (resolution.conflict) events.push(warning('ScheduleConflict', resolution.conflict));
   const invalid = (message: string): SchedulePlan => {
-    if (message !== template.status?.error) events.push(warning('InvalidSchedule', message));
+    const error = errorText(ERROR_TYPES.validation, message);
+    if (error !== template.status?.error) events.push(warning('InvalidSchedule', message));
     return {
       stop: [],
       prune: [],
       events,
-      status: { error: message, schedule: observedStatus(previous, views, [], opts.historySize) },
+      status: { error, schedule: observedStatus(previous, views, [], opts.historySize) },
     };
   };
   if (!resolution.ok) return invalid(resolution.error);

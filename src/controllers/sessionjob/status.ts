@@ -12,31 +12,7 @@ export type LifecycleState = NonNullable<SessionJobStatus['lifecycleState']>;
 
 export const TERMINAL_STATES: ReadonlySet<string> = new Set(['FAILED', 'CANCELED', 'FINISHED']);
 
-/** The value of `status.error`: a JSON object with a type and a message, as the compatible operator writes it. */
-export function errorText(type: string, message: string): string {
-  return JSON.stringify({ type, message });
-}
-
-/** The message inside `status.error` (the text itself when it is not JSON). */
-export function errorMessage(error: string | undefined): string | undefined {
-  if (!error) return undefined;
-  try {
-    const parsed = JSON.parse(error) as { message?: unknown };
-    if (typeof parsed.message === 'string') return parsed.message;
-  } catch {
-    // plain text
-  }
-  return error;
-}
-
-export const ERROR_TYPES = {
-  reconciliation: 'org.apache.flink.kubernetes.operator.exception.ReconciliationException',
-  validation: 'org.apache.flink.kubernetes.operator.exception.ValidationException',
-  jobFailed: 'org.apache.flink.runtime.client.JobExecutionException',
-  sessionCluster: 'org.apache.flink.kubernetes.operator.exception.MissingSessionJobException',
-} as const;
-
-export const JOB_NOT_FOUND = 'Job Not Found';
+export { ERROR_TYPES, JOB_NOT_FOUND, errorMessage, errorText } from '../common/status-error.ts';
 
 export function recordedSpec(
   status: SessionJobStatus | undefined,

@@ -9,6 +9,7 @@ import { installCrds, type FlinkDeployment } from '../../../src/api/index.ts';
 import { createOperator } from '../../../src/operator.ts';
 import { OperatorConfig, createLogger, type Manager } from '../../../src/runtime/index.ts';
 import { createTestNamespace, eventually, testKubeConfig } from '../../support/cluster.ts';
+import { errorMessage } from '../../../src/controllers/common/status-error.ts';
 
 const kc = testKubeConfig();
 const custom = kc.makeApiClient(k8s.CustomObjectsApi);
@@ -89,7 +90,9 @@ test('an invalid spec ends as a status error and a ValidationError Warning, and 
     },
     { what: 'a validation error in status' },
   );
-  assert.match(status.error ?? '', /v1_13/);
+  const error = JSON.parse(status.error!) as { type: string; message: string };
+  assert.equal(error.type, 'org.apache.flink.kubernetes.operator.exception.ValidationException');
+  assert.match(error.message, /v1_13/);
   assert.equal(status.lifecycleState, 'FAILED');
   const warnings = await eventually(
     async () => {
@@ -183,7 +186,7 @@ test('a session cluster with session jobs is not deleted, with a CleanupFailed W
     },
     { what: 'deletion to be refused' },
   );
-  assert.equal(status.error, 'The session jobs [sj-1] should be deleted first');
+  assert.equal(errorMessage(status.error), 'The session jobs [sj-1] should be deleted first');
   assert.equal(status.lifecycleState, 'DELETING');
   const failed = (await events('session')).filter((e) => e.reason === 'CleanupFailed');
   assert.equal(failed[0]?.type, 'Warning');

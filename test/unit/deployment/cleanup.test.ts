@@ -6,6 +6,7 @@ import type { ObservedDeployment } from '../../../src/controllers/deployment/obs
 import { planCleanup } from '../../../src/controllers/deployment/plan.ts';
 import { DEFAULT_POLICY } from '../../../src/controllers/deployment/options.ts';
 import type { DeploymentPolicy } from '../../../src/controllers/deployment/policy.ts';
+import { errorMessage } from '../../../src/controllers/common/status-error.ts';
 
 const NOW = 1_800_000_000_000;
 const JOB = 'a'.repeat(32);
@@ -95,7 +96,7 @@ test('a session cluster used by session jobs is not deleted and says why', () =>
   const p = plan(deployment(session), observed({ job: undefined, sessionJobs: ['job-a', 'job-b'] }));
   assert.deepEqual(p.actions, []);
   assert.equal(p.done, false);
-  assert.equal(p.status.error, 'The session jobs [job-a, job-b] should be deleted first');
+  assert.equal(errorMessage(p.status.error), 'The session jobs [job-a, job-b] should be deleted first');
   assert.deepEqual(
     p.events.map((e) => [e.type, e.reason]),
     [

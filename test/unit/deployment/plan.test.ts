@@ -14,6 +14,7 @@ import {
 import { DEFAULT_POLICY } from '../../../src/controllers/deployment/options.ts';
 import { periodicTrigger } from '../../../src/api/periodic-trigger.ts';
 import type { DeploymentPolicy } from '../../../src/controllers/deployment/policy.ts';
+import { errorMessage } from '../../../src/controllers/common/status-error.ts';
 
 const NOW = 1_800_000_000_000;
 const every = (text: string) => periodicTrigger(text).trigger!;
@@ -224,7 +225,10 @@ describe('observation', () => {
       }),
     );
     assert.equal(p.status.jobManagerDeploymentStatus, 'ERROR');
-    assert.equal(p.status.error, '[flink-main-container] image "flink:9" not found');
+    assert.deepEqual(JSON.parse(p.status.error!), {
+      type: 'org.apache.flink.kubernetes.operator.exception.DeploymentFailedException',
+      message: '[flink-main-container] image "flink:9" not found',
+    });
     assert.deepEqual(reasons(p), ['ErrImagePull']);
     assert.equal(p.status.jobStatus?.state, 'RECONCILING');
   });
@@ -239,7 +243,10 @@ describe('observation', () => {
       }),
     );
     assert.equal(p.status.lifecycleState, 'FAILED');
-    assert.equal(p.status.error, 'java.lang.ArithmeticException: / by zero');
+    assert.deepEqual(JSON.parse(p.status.error!), {
+      type: 'org.apache.flink.runtime.client.JobExecutionException',
+      message: 'java.lang.ArithmeticException: / by zero',
+    });
     assert.deepEqual(reasons(p), ['JobStatusChanged', 'Error']);
   });
 
@@ -388,7 +395,7 @@ describe('upgrades', () => {
       observed({ trigger: { status: 'FAILED', error: 'checkpoint declined' } }),
     );
     assert.deepEqual(reasons(p), ['SavepointError']);
-    assert.equal(p.status.error, 'Savepoint failed: checkpoint declined');
+    assert.equal(errorMessage(p.status.error), 'Savepoint failed: checkpoint declined');
     const retry = plan(resource(changed, persisted(p), 3), observed());
     assert.deepEqual(types(retry.actions), ['stopWithSavepoint']);
   });

@@ -11,6 +11,7 @@ import {
 import { planSchedule, type SchedulePlan } from '../../../src/controllers/schedule/planner.ts';
 import { applyScheduleStatus } from '../../../src/controllers/schedule/status.ts';
 import { at, run, template } from './fixtures.ts';
+import { ERROR_TYPES, errorMessage } from '../../../src/controllers/common/status-error.ts';
 
 const daily: ScheduleSpec = { cron: '0 0 2 * * ?' };
 
@@ -406,7 +407,8 @@ describe('planSchedule: bad input', () => {
       assert.equal(plan.requeueAfterMs, undefined);
       assert.deepEqual(reasons(plan), ['Warning InvalidSchedule']);
       const failed = afterStatus(t, plan);
-      assert.match(failed.status?.error ?? '', message);
+      assert.equal(JSON.parse(failed.status!.error!).type, ERROR_TYPES.validation);
+      assert.match(errorMessage(failed.status?.error) ?? '', message);
       assert.equal(failed.status?.jobStatus?.state, 'CRON_SCHEDULED');
       assert.deepEqual(planSchedule(failed, [], at('2026-03-10T02:00:02Z')).events, [], 'reported once');
     });
