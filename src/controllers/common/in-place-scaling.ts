@@ -67,3 +67,12 @@ export async function rescaleInPlace(
   await rest.updateResourceRequirements(jobId, next);
   return true;
 }
+
+/** The upper parallelism bound the adaptive scheduler runs each vertex of the job with. */
+export async function vertexUpperBounds(
+  rest: FlinkRestClient,
+  jobId: string,
+): Promise<Record<string, number>> {
+  const requirements = await rest.resourceRequirements(jobId);
+  return Object.fromEntries(Object.entries(requirements).map(([v, r]) => [v, r.parallelism.upperBound]));
+}

@@ -35,7 +35,9 @@ import {
 import {
   flinkSupportsInPlaceScaling,
   inPlaceScalingConfigured,
+  parallelismOverrides,
   rescaleInPlace,
+  vertexUpperBounds,
 } from '../common/in-place-scaling.ts';
 import { periodicTrigger } from '../../api/periodic-trigger.ts';
 import { JobOptions, resourceConfig } from '../common/options.ts';
@@ -218,6 +220,10 @@ export function createSessionJobController(
     await recordAll(ctx, afterObservation.events);
     if (!validationError) spec = await autoscaleSessionJob(raw, spec, status, observed, ctx);
 
+    const inPlaceScaling =
+      inPlaceScalingConfigured(observed.config) &&
+      flinkSupportsInPlaceScaling(observed.deployment?.spec.flinkVersion);
+    const runningParallelism = inPlaceScaling ? await overriddenParallelism(status, observed) : undefined;
     const decision = plan({
       spec,
       status,
@@ -225,9 +231,8 @@ export function createSessionJobController(
       job: observed.flinkJob,
       lastStateFallback: observed.config.get(JobOptions.lastStateFallback),
       periodicDue: await duePeriodicSnapshot(raw, status, observed.config, ctx),
-      inPlaceScaling:
-        inPlaceScalingConfigured(observed.config) &&
-        flinkSupportsInPlaceScaling(observed.deployment?.spec.flinkVersion),
+      inPlaceScaling,
+      ...(runningParallelism ? { runningParallelism } : {}),
     });
     await recordAll(ctx, decision.events);
     return execute(decision.step, raw, status, spec, observed, ctx);
@@ -599,6 +604,22 @@ export function createSessionJobController(
     reconcile,
     cleanup,
   });
+}
+
+/**
+ * The parallelism bounds a running job with overrides on record runs with, for the planner to
+ * set them again when they drifted; undefined when there are none or they cannot be read.
+ */
+async function overriddenParallelism(
+  status: SessionJobStatus,
+  observed: Observed,
+): Promise<Record<string, number> | undefined> {
+  const jobId = status.jobStatus?.jobId;
+  const recorded = recordedSpec(status);
+  if (!observed.rest || !jobId || observed.flinkJob.kind !== 'found' || observed.flinkJob.state !== 'RUNNING')
+    return undefined;
+  if (Object.keys(parallelismOverrides(recorded?.spec.flinkConfiguration)).length === 0) return undefined;
+  return vertexUpperBounds(observed.rest, jobId).catch(() => undefined);
 }
 
 /** The first validation problem, or undefined; the session cluster is judged only when it exists. */

@@ -96,6 +96,11 @@ export interface PlanInput {
    * scheduler and Flink 1.18 or later.
    */
   inPlaceScaling?: boolean;
+  /**
+   * The upper parallelism bound per vertex the adaptive scheduler runs the job with, when looked
+   * up (a running job with overrides on record, on a cluster that rescales in place).
+   */
+  runningParallelism?: Record<string, number>;
 }
 
 const desiredState = (spec: FlinkSessionJobSpec) => spec.job?.state ?? 'running';
@@ -122,8 +127,11 @@ export function plan(input: PlanInput): Plan {
   }
   const upgrading = status?.reconciliationStatus?.state === 'UPGRADING';
   const changes = upgradeChanges(recorded.spec, spec);
-  if (changes.length === 0 && !upgrading)
+  if (changes.length === 0 && !upgrading) {
+    const reapply = reapplyOverrides(input, recorded.spec);
+    if (reapply) return { step: reapply, events: [] };
     return otherChanges(spec, recorded.spec, status, job, input.periodicDue);
+  }
 
   const events: EventInput[] = [];
   if (changes.length > 0 && !upgrading) {
@@ -174,6 +182,24 @@ function rescaleStep(input: PlanInput, recorded: FlinkSessionJobSpec): Step | un
     parallelism: after,
     otherwise: suspendStep(spec, job, input.lastStateFallback),
   };
+}
+
+/**
+ * The running job no longer runs with the overrides on record: Flink 2 ignores the overrides
+ * shipped with a job submitted through the REST API, so a resubmitted job starts at its own
+ * parallelism. They are set again in place.
+ */
+function reapplyOverrides(input: PlanInput, recorded: FlinkSessionJobSpec): Step | undefined {
+  const { status, job, runningParallelism: running } = input;
+  const jobId = status?.jobStatus?.jobId;
+  if (!input.inPlaceScaling || !running || !jobId || status.jobStatus?.state !== 'RUNNING') return undefined;
+  if (job.kind !== 'found' || job.state !== 'RUNNING') return undefined;
+  if ((recorded.job?.state ?? 'running') !== 'running') return undefined;
+  const overrides = parallelismOverrides(recorded.flinkConfiguration);
+  const drifted = Object.entries(overrides).some(([v, p]) => running[v] !== undefined && running[v] !== p);
+  return drifted
+    ? { type: 'rescale', jobId, parallelism: overrides, otherwise: { type: 'none' } }
+    : undefined;
 }
 
 /** How to stop a deployed job for an upgrade or suspension, by the spec's upgrade mode. */

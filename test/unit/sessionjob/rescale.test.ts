@@ -165,4 +165,29 @@ describe('session job plan with parallelism overrides', () => {
       false,
     );
   });
+
+  test('a running job whose scheduler bounds drifted from the overrides on record gets them again in place', () => {
+    const recorded = deployed(spec('v1:2'));
+    assert.deepEqual(
+      plan(input({ spec: spec('v1:2'), status: recorded, runningParallelism: { v1: 1, v2: 1 } })),
+      {
+        step: { type: 'rescale', jobId: JOB_ID, parallelism: { v1: 2 }, otherwise: { type: 'none' } },
+        events: [],
+      },
+    );
+    const matching = { v1: 2, v2: 1 };
+    assert.deepEqual(
+      plan(input({ spec: spec('v1:2'), status: recorded, runningParallelism: matching })).step,
+      {
+        type: 'none',
+      },
+    );
+    const off = input({
+      spec: spec('v1:2'),
+      status: recorded,
+      runningParallelism: { v1: 1 },
+      inPlaceScaling: false,
+    });
+    assert.deepEqual(plan(off).step, { type: 'none' });
+  });
 });
