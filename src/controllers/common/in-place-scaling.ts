@@ -25,6 +25,16 @@ export function flinkSupportsInPlaceScaling(version: string | undefined): boolea
   return major > 1 || Number(match[2]) >= 18;
 }
 
+/**
+ * Flink 2 runs a job submitted through the REST API (a session job, or an application's main
+ * method) from its stream graph, and applies `pipeline.jobvertex-parallelism-overrides` only to
+ * job graphs: overrides shipped with such a submission are ignored.
+ */
+export function flinkIgnoresSubmittedOverrides(version: string | undefined): boolean {
+  const match = /^v(\d+)_(\d+)$/.exec(version ?? '');
+  return match !== null && Number(match[1]) >= 2;
+}
+
 /** The vertex parallelism overrides of a `flinkConfiguration`, by vertex id. */
 export function parallelismOverrides(
   flinkConfiguration: Record<string, unknown> | undefined,

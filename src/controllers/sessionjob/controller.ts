@@ -33,6 +33,7 @@ import {
   snapshotResourcesEnabled,
 } from '../snapshot/resources.ts';
 import {
+  flinkIgnoresSubmittedOverrides,
   flinkSupportsInPlaceScaling,
   inPlaceScalingConfigured,
   parallelismOverrides,
@@ -233,6 +234,7 @@ export function createSessionJobController(
       periodicDue: await duePeriodicSnapshot(raw, status, observed.config, ctx),
       inPlaceScaling,
       ...(runningParallelism ? { runningParallelism } : {}),
+      submittedOverridesIgnored: flinkIgnoresSubmittedOverrides(observed.deployment?.spec.flinkVersion),
     });
     await recordAll(ctx, decision.events);
     return execute(decision.step, raw, status, spec, observed, ctx);

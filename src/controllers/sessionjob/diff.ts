@@ -3,7 +3,8 @@
  * savepoint path, the upgrade mode and allowNonRestoredState only steer how the next deployment
  * happens; operator and autoscaler settings and `parallelism.default` in flinkConfiguration are
  * read live. Everything else (jar, entry class, args, parallelism, state, restartNonce, other
- * configuration) is an upgrade.
+ * configuration) is an upgrade, except that the planner applies a change of only
+ * `pipeline.jobvertex-parallelism-overrides` in place where the session cluster can.
  */
 import type { FlinkSessionJobSpec } from '../../api/index.ts';
 import { flattenFlinkConfiguration } from '../../flink/config/effective.ts';

@@ -101,12 +101,21 @@ export interface PlanInput {
    * up (a running job with overrides on record, on a cluster that rescales in place).
    */
   runningParallelism?: Record<string, number>;
+  /**
+   * The session cluster ignores the vertex parallelism overrides shipped with a submission (Flink
+   * 2 runs a job submitted through the REST API from its stream graph, which they do not reach).
+   */
+  submittedOverridesIgnored?: boolean;
 }
 
 const desiredState = (spec: FlinkSessionJobSpec) => spec.job?.state ?? 'running';
 const upgradeModeOf = (spec: FlinkSessionJobSpec | undefined): UpgradeMode =>
   spec?.job?.upgradeMode ?? 'stateless';
 const OVERRIDES_CHANGE = `flinkConfiguration.${PARALLELISM_OVERRIDES_KEY}`;
+const SUBMITTED_OVERRIDES_IGNORED =
+  `The job is redeployed, but Flink 2 ignores ${PARALLELISM_OVERRIDES_KEY} of jobs submitted through the ` +
+  "REST API: its vertices keep the job's parallelism. Run the session cluster with jobmanager.scheduler: " +
+  'adaptive to rescale them in place.';
 
 export function plan(input: PlanInput): Plan {
   const { spec, status, session, job } = input;
@@ -143,6 +152,15 @@ export function plan(input: PlanInput): Plan {
     });
     const rescale = onlyOverrides ? rescaleStep(input, recorded.spec) : undefined;
     if (rescale) return { step: rescale, events };
+    const overridden = Object.keys(parallelismOverrides(spec.flinkConfiguration)).length > 0;
+    if (
+      input.submittedOverridesIgnored &&
+      !input.inPlaceScaling &&
+      overridden &&
+      desiredState(spec) === 'running'
+    ) {
+      events.push({ type: 'Warning', reason: 'IneffectiveScaling', message: SUBMITTED_OVERRIDES_IGNORED });
+    }
   }
   if ((recorded.spec.job?.state ?? 'running') === 'running') {
     return { step: suspendStep(spec, job, input.lastStateFallback), events };

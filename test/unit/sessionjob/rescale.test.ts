@@ -190,4 +190,20 @@ describe('session job plan with parallelism overrides', () => {
     });
     assert.deepEqual(plan(off).step, { type: 'none' });
   });
+
+  test('on Flink 2 without in-place scaling the upgrade warns that the submitted overrides are ignored', () => {
+    const flink2 = { status: deployed(spec('v1:1')), inPlaceScaling: false, submittedOverridesIgnored: true };
+    const result = plan(input({ ...flink2, spec: spec('v1:2') }));
+    assert.deepEqual(result.step, savepointUpgrade);
+    assert.deepEqual(
+      result.events.map((e) => [e.type, e.reason]),
+      [
+        ['Normal', 'SpecChanged'],
+        ['Warning', 'IneffectiveScaling'],
+      ],
+    );
+    // Back to the job's parallelism (no overrides) needs no warning, nor does a cluster that rescales in place.
+    assert.equal(plan(input({ ...flink2, spec: spec() })).events.length, 1);
+    assert.equal(plan(input({ ...flink2, spec: spec('v1:2'), inPlaceScaling: true })).events.length, 1);
+  });
 });
