@@ -8,7 +8,6 @@ import {
   API_VERSION,
   GROUP,
   VERSION,
-  validateFlinkDeployment,
   type FlinkDeployment,
   type FlinkDeploymentStatus,
 } from '../../api/index.ts';
@@ -50,8 +49,6 @@ export function createScheduleController(
   options: ScheduleControllerOptions = {},
 ): Controller<FlinkDeployment> {
   const now = options.now ?? (() => new Date());
-  // Compiling the CRD schema validator takes about a second: do it now, not at the first tick.
-  validateFlinkDeployment({ apiVersion: API_VERSION, kind: 'FlinkDeployment', metadata: {}, spec: {} });
   const controller: Controller<FlinkDeployment> = new Controller<FlinkDeployment>({
     name: 'FlinkDeploymentSchedule',
     resource: FLINK_DEPLOYMENTS,
