@@ -19,6 +19,8 @@ export interface OwnedResource {
   labelSelector?: string;
   /** Maps an owned object to owner keys; default: its ownerReferences of the controller's kind. */
   toOwnerKeys?: (obj: KubeObject) => string[];
+  /** What of each owned object the cache keeps (see WatcherOptions.retain); all of it by default. */
+  retain?: (obj: KubeObject) => KubeObject;
 }
 
 export interface ReconcileContext<T extends KubeObject> {
@@ -55,6 +57,8 @@ export interface ControllerSpec<T extends KubeObject> {
    * labels nor annotations (status-only writes, mostly our own). Default true.
    */
   generationAware?: boolean;
+  /** What of each primary object the cache keeps (see WatcherOptions.retain); all of it by default. */
+  retain?: (obj: T) => T;
 }
 
 /** What the manager hands a controller when it starts. */
@@ -105,7 +109,11 @@ export class Controller<T extends KubeObject> {
       (namespace) =>
         new Watcher<T>(
           kubeWatchSource(client, this.spec.resource, { namespace, labelSelector: runtime.labelSelector }),
-          { onEvent: (e) => this.onPrimary(e), log: runtime.log },
+          {
+            onEvent: (e) => this.onPrimary(e),
+            log: runtime.log,
+            ...(this.spec.retain ? { retain: this.spec.retain } : {}),
+          },
         ),
     );
     this.owned = (this.spec.owns ?? []).map((spec) => ({
@@ -114,7 +122,11 @@ export class Controller<T extends KubeObject> {
         (namespace) =>
           new Watcher<KubeObject>(
             kubeWatchSource(client, spec.resource, { namespace, labelSelector: spec.labelSelector }),
-            { onEvent: (e) => this.onOwned(spec, e), log: runtime.log },
+            {
+              onEvent: (e) => this.onOwned(spec, e),
+              log: runtime.log,
+              ...(spec.retain ? { retain: spec.retain } : {}),
+            },
           ),
       ),
     }));

@@ -30,7 +30,7 @@ import { JobOptions, resourceConfig, savepointDirectory } from '../common/option
 import { autoscale } from '../../autoscaler/autoscaler.ts';
 import { FlinkRestClient } from '../../flink/rest/client.ts';
 import { applyAction } from './apply.ts';
-import { observeDeployment } from './observe.ts';
+import { observeDeployment, type DeploymentObject } from './observe.ts';
 import type { ObservedDeployment } from './observed.ts';
 import { deploymentPolicy } from './options.ts';
 import { planCleanup, planDeployment, type ClusterAction, type PlannedEvent } from './plan.ts';
@@ -66,7 +66,13 @@ export function deploymentController(deps: DeploymentControllerDeps): Controller
   return new Controller<Resource>({
     resource: FLINK_DEPLOYMENT_RESOURCE,
     finalizer: DEPLOYMENT_FINALIZER,
-    owns: [{ resource: WellKnown.deployments, labelSelector: 'component=jobmanager' }],
+    owns: [
+      {
+        resource: WellKnown.deployments,
+        labelSelector: 'component=jobmanager',
+        retain: observedDeploymentFields,
+      },
+    ],
     reconcile: (obj, ctx) => reconcileDeployment(obj, ctx, deps),
     cleanup: (obj, ctx) => cleanupDeployment(obj, ctx, deps),
   });
@@ -253,11 +259,23 @@ async function applyActions(
   }
 }
 
-function jobManagerDeployment(ctx: Ctx, obj: Resource) {
+type CachedDeployment = KubeObject & DeploymentObject;
+
+/** The JobManager Deployment as observation reads it: its pod template is the larger part and unused. */
+function observedDeploymentFields(obj: KubeObject): CachedDeployment {
+  const d = obj as CachedDeployment;
+  return {
+    apiVersion: d.apiVersion,
+    kind: d.kind,
+    metadata: d.metadata,
+    ...(d.spec?.replicas !== undefined ? { spec: { replicas: d.spec.replicas } } : {}),
+    ...(d.status ? { status: d.status } : {}),
+  } as CachedDeployment;
+}
+
+function jobManagerDeployment(ctx: Ctx, obj: Resource): CachedDeployment | undefined {
   return ctx
-    .owned<KubeObject & { spec?: { replicas?: number }; status?: { availableReplicas?: number } }>(
-      WellKnown.deployments,
-    )
+    .owned<CachedDeployment>(WellKnown.deployments)
     .find((d) => d.metadata.name === obj.metadata.name);
 }
 

@@ -28,7 +28,8 @@ const FATAL_WAITING_REASONS = new Set([
   'OOMKilled',
 ]);
 
-interface DeploymentObject {
+/** What observation reads of the JobManager Deployment (the controller caches no more). */
+export interface DeploymentObject {
   metadata: { name?: string; annotations?: Record<string, string>; deletionTimestamp?: string };
   spec?: { replicas?: number };
   status?: {

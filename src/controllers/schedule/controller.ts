@@ -20,6 +20,7 @@ import {
   type ReconcileContext,
   type ResourceType,
 } from '../../runtime/index.ts';
+import { isScheduleTemplate } from './effective.ts';
 import { SCHEDULED_TIME_ANNOTATION, SCHEDULE_LABEL } from './labels.ts';
 import {
   PLAN_DEFAULTS,
@@ -54,6 +55,17 @@ export function createScheduleController(
     resource: FLINK_DEPLOYMENTS,
     // Runs are FlinkDeployments too: their changes (a run finishing) wake their template.
     owns: [{ resource: FLINK_DEPLOYMENTS, labelSelector: SCHEDULE_LABEL }],
+    // Of the other FlinkDeployments (most of them) only their metadata is read: that they are no
+    // template (any more) and their names. The FlinkDeployment controller caches them in full.
+    retain: (d) =>
+      isScheduleTemplate(d)
+        ? d
+        : {
+            apiVersion: d.apiVersion,
+            kind: d.kind,
+            metadata: d.metadata,
+            spec: {} as FlinkDeployment['spec'],
+          },
     reconcile: async (template, ctx) => {
       const runs = ctx.owned<FlinkDeployment>(FLINK_DEPLOYMENTS);
       const namespace = template.metadata.namespace ?? '';

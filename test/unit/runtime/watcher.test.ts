@@ -111,3 +111,27 @@ test('an unchanged object is not re-announced by a relist', async () => {
   }).run(stop.signal);
   assert.deepEqual(applied, ['a']);
 });
+
+test('retain: the cache and the events hold only what the controller keeps of each object', async () => {
+  const stop = new AbortController();
+  const big = (name: string, rv: string) => ({ ...obj(name, rv), spec: { template: 'large', replicas: 1 } });
+  const { source } = scriptedSource(
+    [{ items: [big('a', '1')], resourceVersion: '10' }],
+    [[{ type: 'ADDED', object: big('b', '11') }]],
+    () => stop.abort(),
+  );
+  const applied: (KubeObject & { spec?: object })[] = [];
+  const watcher = new Watcher<KubeObject & { spec?: object }>(source, {
+    onEvent: (e) => {
+      if (e.type === 'applied') applied.push(e.object);
+    },
+    retain: (o) => ({ metadata: o.metadata, spec: { replicas: 1 } }),
+  });
+  await watcher.run(stop.signal);
+  assert.deepEqual(
+    applied.map((o) => o.spec),
+    [{ replicas: 1 }, { replicas: 1 }],
+    'listed and watched objects alike',
+  );
+  assert.deepEqual(watcher.store.get('ns/b'), { metadata: obj('b', '11').metadata, spec: { replicas: 1 } });
+});
