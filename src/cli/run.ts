@@ -1,6 +1,7 @@
 import { createOperator } from '../operator.ts';
 import { KubeClient, KubeConfig } from '../runtime/index.ts';
-import { startWebhook, WebhookOptions, type RunningWebhook } from '../webhook/index.ts';
+import type { RunningWebhook } from '../webhook/index.ts';
+import { WebhookOptions } from '../webhook/options.ts';
 
 export interface RunOptions {
   config?: string;
@@ -26,6 +27,8 @@ export async function runOperator(opts: RunOptions): Promise<number> {
       const client = new KubeClient(
         opts.kubeconfig ? KubeConfig.loadFiles([opts.kubeconfig]) : KubeConfig.loadDefault(),
       );
+      // Loaded only when served: its certificate code is a few MiB the operator alone does not need.
+      const { startWebhook } = await import('../webhook/index.ts');
       webhook = await startWebhook({
         client,
         config: () => manager.config,
