@@ -125,6 +125,7 @@ async function reconcileDeployment(obj: Resource, ctx: Ctx, deps: DeploymentCont
     jobManagerDeployment: jobManagerDeployment(ctx, obj),
     restUrl: (d) => deps.restUrl(ctx.client, d, config),
     restTimeoutMs: config.get(JobOptions.clientTimeout),
+    inPlaceScaling: policy.inPlaceScaling,
     signal: ctx.signal,
   });
   const now = (deps.now ?? Date.now)();

@@ -1,7 +1,8 @@
 /**
  * Reads what the planner needs about one FlinkDeployment: its JobManager Deployment (from the
  * controller's cache), JobManager pods when it is not up, HA ConfigMaps when an upgrade or a
- * recovery may need them, and the job through the Flink REST API. Never changes anything.
+ * recovery may need them, and the job through the Flink REST API (with the adaptive scheduler's
+ * vertex bounds when overrides are on record). Never changes anything.
  */
 import type { FlinkDeployment, FlinkDeploymentSpec } from '../../api/index.ts';
 import { FlinkRestClient, FlinkRestError } from '../../flink/rest/client.ts';
@@ -9,6 +10,11 @@ import { jobManagerSelector, labelSelectorString } from '../../flink/resources/n
 import type { KubeClient } from '../../runtime/index.ts';
 import { WellKnown } from '../../runtime/kube/types.ts';
 import { parseReconciledSpec } from '../common/reconciled-spec.ts';
+import {
+  flinkSupportsInPlaceScaling,
+  parallelismOverrides,
+  vertexUpperBounds,
+} from '../common/in-place-scaling.ts';
 import {
   GLOBALLY_TERMINAL_JOB_STATES,
   type FlinkJobState,
@@ -59,6 +65,8 @@ export interface ObserveDeps {
   /** Resolves the REST base URL of the cluster, or undefined when it has no reachable address yet. */
   restUrl: (deployment: FlinkDeployment) => Promise<string | undefined>;
   restTimeoutMs: number;
+  /** The cluster rescales jobs in place (adaptive scheduler, in-place scaling on). */
+  inPlaceScaling?: boolean;
   signal?: AbortSignal;
 }
 
@@ -113,12 +121,26 @@ export async function observeDeployment(
           }
         : { found: false };
       if (job && jobId) await observeJobDetails(rest, jobId, job.state, status, observed);
+      if (job?.state === 'RUNNING' && jobId && deps.inPlaceScaling && overridesOnRecord(last?.spec)) {
+        const bounds = await vertexUpperBounds(rest, jobId).catch(() => undefined);
+        if (bounds) observed.vertexUpperBounds = bounds;
+      }
     }
   } catch (err) {
     if (!(err instanceof FlinkRestError)) throw err;
     observed.rest = 'unreachable';
   }
   return observed;
+}
+
+/**
+ * A running job whose deployed spec has vertex parallelism overrides, on a Flink that rescales in
+ * place: Flink 2 starts a job without them, so the planner compares them with the running bounds.
+ */
+function overridesOnRecord(spec: FlinkDeploymentSpec | undefined): boolean {
+  if (!spec?.job || spec.job.state === 'suspended' || !flinkSupportsInPlaceScaling(spec.flinkVersion))
+    return false;
+  return Object.keys(parallelismOverrides(spec.flinkConfiguration)).length > 0;
 }
 
 /**

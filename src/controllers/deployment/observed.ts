@@ -50,6 +50,11 @@ export interface ObservedDeployment {
   latestSavepoint?: { location: string; timestamp: number };
   /** Newest completed checkpoint's external path (restores of terminal jobs). */
   latestCheckpoint?: { location: string; timestamp: number };
+  /**
+   * The upper parallelism bound per vertex the adaptive scheduler runs the job with; read only for
+   * a running job with vertex parallelism overrides on record on a cluster that rescales in place.
+   */
+  vertexUpperBounds?: Record<string, number>;
   /** Kubernetes HA ConfigMaps holding job metadata exist. */
   haMetadataAvailable: boolean;
   /** FlinkSessionJobs that name this deployment (session clusters). */

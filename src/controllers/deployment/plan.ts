@@ -20,6 +20,8 @@ import type {
 } from '../../api/index.ts';
 import { flattenFlinkConfiguration } from '../../flink/config/effective.ts';
 import {
+  PARALLELISM_OVERRIDES_KEY,
+  flinkIgnoresSubmittedOverrides,
   flinkSupportsInPlaceScaling,
   overridesRescalableInPlace,
   parallelismOverrides,
@@ -310,6 +312,7 @@ function firstDeploy(p: Planner): void {
     // Nothing to run yet; the resource stays CREATED until the job is set to running.
     return;
   }
+  warnIneffectiveOverrides(p);
   const restoreMode: UpgradeMode = job?.initialSavepointPath ? 'savepoint' : 'stateless';
   if (job?.initialSavepointPath) p.jobStatus.upgradeSavepointPath = job.initialSavepointPath;
   writeUpgradeMarker(p, restoreMode, true);
@@ -353,6 +356,7 @@ function startUpgrade(p: Planner, diff: SpecDiff): void {
     'Operator',
     `SpecChange: ${p.generation}`,
   );
+  warnIneffectiveOverrides(p);
   if (!last.spec.job || !p.spec.job) {
     // Session cluster (or a change between session and application): replace the cluster.
     writeUpgradeMarker(p, 'stateless', false);
@@ -657,6 +661,52 @@ function rescaleJobInPlace(p: Planner, diff: SpecDiff): boolean {
   return true;
 }
 
+/**
+ * Flink 2 starts a job without the vertex parallelism overrides of its configuration, so after a
+ * deploy, upgrade or restart the job runs its vertices at its own parallelism. When the adaptive
+ * scheduler's bounds differ from the overrides on record, they are set again in place.
+ */
+function reapplyOverrides(p: Planner): boolean {
+  const jobId = p.status.jobStatus?.jobId;
+  const bounds = p.observed.vertexUpperBounds;
+  if (!p.policy.inPlaceScaling || !bounds || !jobId) return false;
+  const overrides = parallelismOverrides(p.last!.spec.flinkConfiguration);
+  const drifted = Object.entries(overrides).filter(
+    ([v, target]) => bounds[v] !== undefined && bounds[v] !== target,
+  );
+  if (drifted.length === 0) return false;
+  p.actions.push({ type: 'rescaleJob', jobId, parallelism: overrides });
+  p.event(
+    'Normal',
+    'Scaling',
+    `Setting the vertex parallelism overrides again in place: ${drifted
+      .map(([v, target]) => `${v} runs at ${bounds[v]} instead of ${target}`)
+      .join(', ')}`,
+    'Job',
+  );
+  return true;
+}
+
+/**
+ * Flink 2 ignores vertex parallelism overrides when it starts a job; only a cluster that rescales
+ * in place sets them afterwards. Elsewhere a deploy that carries them is worth a warning.
+ */
+function warnIneffectiveOverrides(p: Planner): void {
+  const spec = p.spec;
+  if (!spec.job || spec.job.state === 'suspended' || !flinkIgnoresSubmittedOverrides(spec.flinkVersion))
+    return;
+  if (p.policy.inPlaceScaling || Object.keys(parallelismOverrides(spec.flinkConfiguration)).length === 0)
+    return;
+  p.event(
+    'Warning',
+    'IneffectiveScaling',
+    `Flink 2 ignores ${PARALLELISM_OVERRIDES_KEY} when it starts a job: its vertices keep the job's ` +
+      'parallelism. Run the cluster with jobmanager.scheduler: adaptive to have the overrides set in place.',
+    'Operator',
+    `IneffectiveScaling: ${p.generation}`,
+  );
+}
+
 /** The scaled spec becomes the reconciled one; the job keeps running. */
 function recordScaledSpec(p: Planner): void {
   const spec = structuredClone(p.spec);
@@ -696,6 +746,7 @@ function otherChanges(p: Planner): void {
     if (p.status.jobManagerDeploymentStatus !== 'READY') p.progress();
     return;
   }
+  if (reapplyOverrides(p)) return;
   followSnapshots(p);
   pruneSavepointHistory(p);
 }

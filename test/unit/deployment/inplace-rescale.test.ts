@@ -55,8 +55,12 @@ const observed: ObservedDeployment = {
 };
 
 const inPlace: DeploymentPolicy = { ...DEFAULT_POLICY, inPlaceScaling: true };
-const plan = (r: FlinkDeployment, policy: DeploymentPolicy = inPlace): DeploymentPlan =>
-  planDeployment({ resource: r, observed, policy, now: NOW, newJobId: () => 'b'.repeat(32) });
+const plan = (
+  r: FlinkDeployment,
+  policy: DeploymentPolicy = inPlace,
+  seen: ObservedDeployment = observed,
+): DeploymentPlan =>
+  planDeployment({ resource: r, observed: seen, policy, now: NOW, newJobId: () => 'b'.repeat(32) });
 
 describe('vertex parallelism overrides', () => {
   test('with the adaptive scheduler they rescale the running job in place', () => {
@@ -105,5 +109,55 @@ describe('vertex parallelism overrides', () => {
       }),
       false,
     );
+  });
+
+  test('a running job whose scheduler bounds differ from the overrides on record gets them again in place', () => {
+    const deployed = spec('v1:2', 'v2_2');
+    const running = (bounds: Record<string, number>) => ({ ...observed, vertexUpperBounds: bounds });
+    const drifted = plan(resource(deployed, deployed), inPlace, running({ v1: 4, v2: 4 }));
+    assert.deepEqual(drifted.actions, [{ type: 'rescaleJob', jobId: JOB, parallelism: { v1: 2 } }]);
+    assert.deepEqual(
+      drifted.events.map((e) => [e.type, e.reason, e.message]),
+      [
+        [
+          'Normal',
+          'Scaling',
+          'Setting the vertex parallelism overrides again in place: v1 runs at 4 instead of 2',
+        ],
+      ],
+    );
+    assert.equal(
+      drifted.status.reconciliationStatus?.lastReconciledSpec,
+      resource(deployed, deployed).status!.reconciliationStatus!.lastReconciledSpec,
+    );
+    // Bounds that match, no bounds read, or no in-place scaling: nothing to do.
+    assert.deepEqual(plan(resource(deployed, deployed), inPlace, running({ v1: 2, v2: 4 })).actions, []);
+    assert.deepEqual(plan(resource(deployed, deployed)).actions, []);
+    assert.deepEqual(plan(resource(deployed, deployed), DEFAULT_POLICY, running({ v1: 4 })).actions, []);
+  });
+
+  test('on Flink 2 without in-place scaling a deploy that carries overrides warns that Flink ignores them', () => {
+    const warnings = (p: DeploymentPlan) => p.events.filter((e) => e.type === 'Warning').map((e) => e.reason);
+    const upgrade = plan(resource(spec('v1:4', 'v2_2'), spec('v1:2', 'v2_2')), DEFAULT_POLICY);
+    assert.deepEqual(
+      upgrade.actions.map((a) => a.type),
+      ['stopWithSavepoint'],
+    );
+    assert.deepEqual(warnings(upgrade), ['IneffectiveScaling']);
+    assert.match(
+      upgrade.events.find((e) => e.reason === 'IneffectiveScaling')!.message,
+      /jobmanager\.scheduler: adaptive/,
+    );
+    const first = { ...resource(spec('v1:4', 'v2_2'), spec()), status: {} };
+    assert.deepEqual(warnings(plan(first, DEFAULT_POLICY, { ...observed, jobManager: { exists: false } })), [
+      'IneffectiveScaling',
+    ]);
+    // Back to the job's parallelism, Flink 1 (which honours them), or a cluster that rescales in place.
+    assert.deepEqual(
+      warnings(plan(resource(spec(undefined, 'v2_2'), spec('v1:2', 'v2_2')), DEFAULT_POLICY)),
+      [],
+    );
+    assert.deepEqual(warnings(plan(resource(spec('v1:4'), spec('v1:2')), DEFAULT_POLICY)), []);
+    assert.deepEqual(warnings(plan(resource(spec('v1:4', 'v2_2'), spec('v1:2', 'v2_2')))), []);
   });
 });
