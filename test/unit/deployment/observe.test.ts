@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import type { FlinkDeployment, FlinkDeploymentSpec } from '../../../src/api/index.ts';
 import { serializeReconciledSpec } from '../../../src/controllers/common/reconciled-spec.ts';
@@ -103,5 +105,67 @@ test('a first deployment is observed without listing HA ConfigMaps; a deleted on
       fake.lists.filter((l) => l === 'configmaps'),
       lists,
     );
+  }
+});
+
+test('a running job with overrides on record has its scheduler bounds read when the cluster rescales in place', async () => {
+  const jobId = 'c'.repeat(32);
+  const requested: string[] = [];
+  const routes: Record<string, unknown> = {
+    '/config': { 'flink-version': '2.2.1' },
+    '/jobs/overview': { jobs: [{ jid: jobId, name: 'demo', state: 'RUNNING', 'start-time': 1 }] },
+    [`/jobs/${jobId}/resource-requirements`]: { v1: { parallelism: { lowerBound: 1, upperBound: 4 } } },
+  };
+  const server = http.createServer((req, res) => {
+    const route = (req.url ?? '').replace(/^\/v1/, '');
+    requested.push(route);
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(routes[route] ?? {}));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const running = (overrides: Record<string, string>) => {
+    const deployed = {
+      ...spec,
+      flinkVersion: 'v2_2',
+      flinkConfiguration: overrides,
+      job: { ...spec.job, state: 'running' },
+    } as FlinkDeploymentSpec;
+    const d = deployment(3, 3);
+    d.spec = deployed;
+    const recorded = serializeReconciledSpec(deployed, false);
+    d.status!.reconciliationStatus = {
+      state: 'DEPLOYED',
+      lastReconciledSpec: recorded,
+      lastStableSpec: recorded,
+    };
+    d.status!.jobStatus = { jobId, state: 'RUNNING' };
+    return d;
+  };
+  const observe = (d: FlinkDeployment, inPlaceScaling: boolean) => {
+    requested.length = 0;
+    return observeDeployment(d, {
+      client: fakeClient().client,
+      jobManagerDeployment: jobManagerUp,
+      restUrl: async () => baseUrl,
+      restTimeoutMs: 1000,
+      inPlaceScaling,
+    });
+  };
+  const bounds = `/jobs/${jobId}/resource-requirements`;
+  try {
+    const overridden = running({ 'pipeline.jobvertex-parallelism-overrides': 'v1:2' });
+    assert.deepEqual((await observe(overridden, true)).vertexUpperBounds, { v1: 4 });
+    assert.ok(requested.includes(bounds));
+    for (const [what, d, inPlace] of [
+      ['no in-place scaling', overridden, false],
+      ['no overrides on record', running({}), true],
+    ] as const) {
+      const observed = await observe(d, inPlace);
+      assert.equal(observed.vertexUpperBounds, undefined, what);
+      assert.ok(!requested.includes(bounds), what);
+    }
+  } finally {
+    server.close();
   }
 });
