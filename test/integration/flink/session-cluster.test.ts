@@ -11,11 +11,10 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ensureFlinkDistribution, type FlinkDistribution } from '../../../src/flink/dist/distribution.ts';
 import { PINNED_FLINK_RELEASES } from '../../../src/flink/dist/versions.ts';
-import { servicePlan } from '../../../src/flink/process/entrypoint.ts';
-import { startFlinkProcess, type FlinkProcess } from '../../../src/flink/process/launcher.ts';
-import { FlinkRestClient } from '../../../src/flink/rest/client.ts';
+import type { FlinkRestClient } from '../../../src/flink/rest/client.ts';
 import type { JobState } from '../../../src/flink/rest/types.ts';
 import { eventually } from '../../support/cluster.ts';
+import { startLocalSessionCluster, type LocalSessionCluster } from '../../support/flink-session.ts';
 
 const JM_ADDRESS = '127.0.0.2';
 const TM_ADDRESS = '127.0.0.3';
@@ -35,8 +34,7 @@ for (const release of PINNED_FLINK_RELEASES) {
   describe(`Flink ${release.version} session cluster`, { timeout: 300_000 }, () => {
     let dist: FlinkDistribution;
     let workDir: string;
-    let jm: FlinkProcess | undefined;
-    let tm: FlinkProcess | undefined;
+    let cluster: LocalSessionCluster | undefined;
     let rest: FlinkRestClient;
 
     before(async () => {
@@ -47,37 +45,21 @@ for (const release of PINNED_FLINK_RELEASES) {
       );
       workDir = fs.mkdtempSync(path.join(os.tmpdir(), `flink-session-${release.version}-`));
       started = Date.now();
-      jm = await startFlinkProcess({
+      cluster = await startLocalSessionCluster({
         dist,
-        plan: servicePlan('standalonesession'),
-        name: 'jobmanager',
-        workDir: path.join(workDir, 'jm'),
-        bindAddress: JM_ADDRESS,
+        workDir,
+        addresses: { jm: JM_ADDRESS, tm: TM_ADDRESS },
         config: SMALL_CLUSTER_CONFIG,
-      });
-      tm = await startFlinkProcess({
-        dist,
-        plan: servicePlan('taskexecutor'),
-        name: 'taskmanager',
-        workDir: path.join(workDir, 'tm'),
-        bindAddress: TM_ADDRESS,
-        config: { ...SMALL_CLUSTER_CONFIG, 'jobmanager.rpc.address': JM_ADDRESS },
-      });
-      assert.ok(jm.restUrl);
-      rest = new FlinkRestClient({ baseUrl: jm.restUrl });
-      // Flink 1.20 counts the TaskManager a moment before its slots.
-      await eventually(async () => ((await rest.overview())['slots-total'] === 2 ? true : undefined), {
         timeoutMs: 90_000,
-        intervalMs: 250,
-        what: `the TaskManager's 2 slots registered at ${jm.restUrl} (logs: ${jm.logFile}, ${tm.logFile})`,
       });
+      rest = cluster.rest;
       console.log(
         `[flink ${release.version}] session cluster with 1 TaskManager up in ${Date.now() - started}ms`,
       );
     });
 
     after(async () => {
-      await Promise.all([tm?.stop(), jm?.stop()]);
+      await cluster?.stop();
       if (workDir && !process.env.KEEP_FLINK_TEST_DIRS) fs.rmSync(workDir, { recursive: true, force: true });
     });
 

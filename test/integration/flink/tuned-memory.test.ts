@@ -15,11 +15,10 @@ import {
 } from '../../../src/autoscaler/memory-tuning.ts';
 import { ensureFlinkDistribution, type FlinkDistribution } from '../../../src/flink/dist/distribution.ts';
 import { PINNED_FLINK_RELEASES } from '../../../src/flink/dist/versions.ts';
-import { servicePlan } from '../../../src/flink/process/entrypoint.ts';
-import { startFlinkProcess, type FlinkProcess } from '../../../src/flink/process/launcher.ts';
-import { FlinkRestClient } from '../../../src/flink/rest/client.ts';
+import type { FlinkRestClient } from '../../../src/flink/rest/client.ts';
 import { settings } from '../../unit/autoscaler/series.ts';
 import { eventually } from '../../support/cluster.ts';
+import { startLocalSessionCluster, type LocalSessionCluster } from '../../support/flink-session.ts';
 
 const JM_ADDRESS = '127.0.0.61';
 const TM_ADDRESS = '127.0.0.62';
@@ -35,8 +34,7 @@ const SPEC = {
 const release = PINNED_FLINK_RELEASES[0]!;
 let dist: FlinkDistribution;
 let workDir: string;
-let jm: FlinkProcess | undefined;
-let tm: FlinkProcess | undefined;
+let cluster: LocalSessionCluster | undefined;
 let rest: FlinkRestClient;
 let tuned: MemoryTuning;
 
@@ -71,33 +69,19 @@ before(async () => {
   tuned = result;
   dist = await ensureFlinkDistribution(release.version);
   workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'flink-tuned-memory-'));
-  jm = await startFlinkProcess({
+  cluster = await startLocalSessionCluster({
     dist,
-    plan: servicePlan('standalonesession'),
-    name: 'jobmanager',
-    workDir: path.join(workDir, 'jm'),
-    bindAddress: JM_ADDRESS,
+    workDir,
+    addresses: { jm: JM_ADDRESS, tm: TM_ADDRESS },
     config: SPEC,
-  });
-  tm = await startFlinkProcess({
-    dist,
-    plan: servicePlan('taskexecutor'),
-    name: 'taskmanager',
-    workDir: path.join(workDir, 'tm'),
-    bindAddress: TM_ADDRESS,
-    config: { ...applyConfigChanges(SPEC, tuned), 'jobmanager.rpc.address': JM_ADDRESS },
-  });
-  assert.ok(jm.restUrl);
-  rest = new FlinkRestClient({ baseUrl: jm.restUrl });
-  await eventually(async () => ((await rest.overview())['slots-total'] === 2 ? true : undefined), {
+    taskManagerConfig: applyConfigChanges(SPEC, tuned),
     timeoutMs: 90_000,
-    intervalMs: 250,
-    what: `the tuned TaskManager's 2 slots registered (logs: ${jm.logFile}, ${tm.logFile})`,
   });
+  rest = cluster.rest;
 });
 
 after(async () => {
-  await Promise.all([tm?.stop(), jm?.stop()]);
+  await cluster?.stop();
   if (workDir && !process.env.KEEP_FLINK_TEST_DIRS) fs.rmSync(workDir, { recursive: true, force: true });
 });
 

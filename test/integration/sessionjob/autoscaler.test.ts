@@ -18,9 +18,7 @@ import { parseReconciledSpec } from '../../../src/controllers/common/reconciled-
 import { createSessionJobController, FLINK_SESSION_JOBS } from '../../../src/controllers/sessionjob/index.ts';
 import { FLINK_DEPLOYMENTS } from '../../../src/controllers/sessionjob/session.ts';
 import { ensureFlinkDistribution } from '../../../src/flink/dist/distribution.ts';
-import { servicePlan } from '../../../src/flink/process/entrypoint.ts';
-import { startFlinkProcess, type FlinkProcess } from '../../../src/flink/process/launcher.ts';
-import { FlinkRestClient } from '../../../src/flink/rest/client.ts';
+import type { FlinkRestClient } from '../../../src/flink/rest/client.ts';
 import {
   KubeClient,
   Manager,
@@ -31,6 +29,7 @@ import {
 } from '../../../src/runtime/index.ts';
 import type { KubeObject } from '../../../src/runtime/kube/types.ts';
 import { createTestNamespace, eventually, testKubeConfig } from '../../support/cluster.ts';
+import { startLocalSessionCluster, type LocalSessionCluster } from '../../support/flink-session.ts';
 
 const OVERRIDES = 'pipeline.jobvertex-parallelism-overrides';
 
@@ -58,8 +57,7 @@ const store = new AutoscalerStateStore(client);
 function sessionCluster({ version, flinkVersion, addresses, scheduler }: ClusterOptions) {
   let ns: { name: string; remove: () => Promise<void> } | undefined;
   let workDir: string | undefined;
-  let jm: FlinkProcess | undefined;
-  let tm: FlinkProcess | undefined;
+  let cluster: LocalSessionCluster | undefined;
   let rest: FlinkRestClient | undefined;
   let manager: Manager | undefined;
   let jarURI = '';
@@ -89,30 +87,8 @@ function sessionCluster({ version, flinkVersion, addresses, scheduler }: Cluster
       'execution.checkpointing.dir': checkpoints,
       'execution.checkpointing.savepoint-dir': savepoints,
     };
-    jm = await startFlinkProcess({
-      dist,
-      plan: servicePlan('standalonesession'),
-      name: 'jobmanager',
-      workDir: path.join(workDir, 'jm'),
-      bindAddress: addresses.jm,
-      config: clusterConfig,
-    });
-    tm = await startFlinkProcess({
-      dist,
-      plan: servicePlan('taskexecutor'),
-      name: 'taskmanager',
-      workDir: path.join(workDir, 'tm'),
-      bindAddress: addresses.tm,
-      config: { ...clusterConfig, 'jobmanager.rpc.address': addresses.jm },
-    });
-    const restUrl = jm.restUrl ?? '';
-    const flink = new FlinkRestClient({ baseUrl: restUrl });
-    rest = flink;
-    await eventually(async () => ((await flink.overview()).taskmanagers === 1 ? true : undefined), {
-      timeoutMs: 120_000,
-      intervalMs: 250,
-      what: `a TaskManager registered (logs: ${jm.logFile}, ${tm.logFile})`,
-    });
+    cluster = await startLocalSessionCluster({ dist, workDir, addresses, config: clusterConfig });
+    rest = cluster.rest;
 
     // The session cluster as the operator sees it: a READY FlinkDeployment without a job.
     await client.create(FLINK_DEPLOYMENTS, {
@@ -157,13 +133,13 @@ function sessionCluster({ version, flinkVersion, addresses, scheduler }: Cluster
       metricsPort: 0,
       host: '127.0.0.1',
     });
-    manager.add(createSessionJobController({ resolveRestAddress: async () => restUrl }));
+    manager.add(createSessionJobController({ resolveRestAddress: async () => cluster?.jm.restUrl ?? '' }));
     await manager.start();
   });
 
   after(async () => {
     await manager?.stop();
-    await Promise.all([tm?.stop(), jm?.stop()]);
+    await cluster?.stop();
     await ns?.remove();
     if (workDir && !process.env.KEEP_FLINK_TEST_DIRS) fs.rmSync(workDir, { recursive: true, force: true });
   });

@@ -17,11 +17,10 @@ import { FLINK_DEPLOYMENTS } from '../../../src/controllers/sessionjob/session.t
 import { createSnapshotController, FLINK_STATE_SNAPSHOTS } from '../../../src/controllers/snapshot/index.ts';
 import { ensureFlinkDistribution, type FlinkDistribution } from '../../../src/flink/dist/distribution.ts';
 import { PINNED_FLINK_RELEASES } from '../../../src/flink/dist/versions.ts';
-import { servicePlan } from '../../../src/flink/process/entrypoint.ts';
-import { startFlinkProcess, type FlinkProcess } from '../../../src/flink/process/launcher.ts';
-import { FlinkRestClient } from '../../../src/flink/rest/client.ts';
+import type { FlinkRestClient } from '../../../src/flink/rest/client.ts';
 import { KubeClient, Manager, OperatorConfig, WellKnown, createLogger } from '../../../src/runtime/index.ts';
 import { createTestNamespace, eventually, testKubeConfig } from '../../support/cluster.ts';
+import { startLocalSessionCluster, type LocalSessionCluster } from '../../support/flink-session.ts';
 
 const JM_ADDRESS = '127.0.0.41';
 const TM_ADDRESS = '127.0.0.42';
@@ -54,8 +53,7 @@ describe(
     let dist: FlinkDistribution;
     let workDir: string;
     let savepointDir: string;
-    let jm: FlinkProcess | undefined;
-    let tm: FlinkProcess | undefined;
+    let cluster: LocalSessionCluster | undefined;
     let rest: FlinkRestClient;
     let manager: Manager | undefined;
     let jarURI: string;
@@ -81,29 +79,13 @@ describe(
         'execution.checkpointing.interval': '1s',
         'execution.checkpointing.dir': pathToFileURL(path.join(workDir, 'checkpoints')).href,
       };
-      jm = await startFlinkProcess({
+      cluster = await startLocalSessionCluster({
         dist,
-        plan: servicePlan('standalonesession'),
-        name: 'jobmanager',
-        workDir: path.join(workDir, 'jm'),
-        bindAddress: JM_ADDRESS,
+        workDir,
+        addresses: { jm: JM_ADDRESS, tm: TM_ADDRESS },
         config: clusterConfig,
       });
-      tm = await startFlinkProcess({
-        dist,
-        plan: servicePlan('taskexecutor'),
-        name: 'taskmanager',
-        workDir: path.join(workDir, 'tm'),
-        bindAddress: TM_ADDRESS,
-        config: { ...clusterConfig, 'jobmanager.rpc.address': JM_ADDRESS },
-      });
-      const restUrl = jm.restUrl ?? '';
-      rest = new FlinkRestClient({ baseUrl: restUrl });
-      await eventually(async () => ((await rest.overview()).taskmanagers === 1 ? true : undefined), {
-        timeoutMs: 120_000,
-        intervalMs: 250,
-        what: `a TaskManager registered (logs: ${jm.logFile}, ${tm.logFile})`,
-      });
+      rest = cluster.rest;
 
       manager = new Manager({
         kubeConfig: kc,
@@ -123,6 +105,7 @@ describe(
         metricsPort: 0,
         host: '127.0.0.1',
       });
+      const restUrl = cluster.jm.restUrl ?? '';
       const resolveRestAddress = async () => restUrl;
       manager.add(createSessionJobController({ resolveRestAddress }));
       manager.add(createSnapshotController({ resolveRestAddress }));
@@ -131,7 +114,7 @@ describe(
 
     after(async () => {
       await manager?.stop();
-      await Promise.all([tm?.stop(), jm?.stop()]);
+      await cluster?.stop();
       await Promise.all(Object.values(namespaces).map((n) => n.remove()));
       if (workDir && !process.env.KEEP_FLINK_TEST_DIRS) fs.rmSync(workDir, { recursive: true, force: true });
     });
