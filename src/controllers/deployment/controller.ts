@@ -4,7 +4,6 @@
  * succeeded; Events carry the compatible operator's reasons.
  */
 import { randomBytes } from 'node:crypto';
-import { isDeepStrictEqual } from 'node:util';
 import {
   FLINK_DEPLOYMENT,
   validateFlinkDeployment,
@@ -35,6 +34,7 @@ import type { ObservedDeployment } from './observed.ts';
 import { deploymentPolicy } from './options.ts';
 import { planCleanup, planDeployment, type ClusterAction, type PlannedEvent } from './plan.ts';
 import { ERROR_TYPES, errorText } from '../common/status-error.ts';
+import { statusUnchanged } from '../common/status-equality.ts';
 
 export const DEPLOYMENT_FINALIZER = 'flinkdeployments.flink.apache.org/finalizer';
 
@@ -309,8 +309,7 @@ async function writeStatus(
   obj: Resource,
   status: NonNullable<FlinkDeployment['status']>,
 ): Promise<void> {
-  // The API server returns fields in its own order, so compare values, not serializations.
-  if (isDeepStrictEqual(obj.status ?? {}, JSON.parse(JSON.stringify(status)))) return;
+  if (statusUnchanged(obj.status, status)) return;
   await ctx.updateStatus(() => status);
 }
 

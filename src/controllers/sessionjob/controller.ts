@@ -56,6 +56,7 @@ import {
 } from './status.ts';
 import { newJobId, submitJob } from './submit.ts';
 import { cancelAndWait, latestRestorePath, stopWithSavepoint, takeLegacySnapshot } from './operations.ts';
+import { statusUnchanged } from '../common/status-equality.ts';
 
 export const SESSION_JOB_FINALIZER = 'flinksessionjobs.flink.apache.org/finalizer';
 
@@ -214,7 +215,7 @@ export function createSessionJobController(
     if (validationError && afterObservation.status) {
       afterObservation.status.error = errorText(ERROR_TYPES.validation, validationError);
     }
-    if (afterObservation.status && JSON.stringify(afterObservation.status) !== JSON.stringify(status)) {
+    if (afterObservation.status && !statusUnchanged(status, afterObservation.status)) {
       const next = afterObservation.status;
       status = (await write(ctx, () => next)).status ?? next;
     }
