@@ -60,6 +60,12 @@ test('a watch cut in the middle of a burst loses no change', async () => {
           client.patch(WellKnown.configMaps, ns.name, `burst-${i}`, { data: { value: String(round) } }),
         );
       }
+      if (round === 7) {
+        // Cut again only once a new watch streams, so that this cut interrupts a watch too.
+        await eventually(async () => (seen.get('burst-0')?.includes('6') ? true : undefined), {
+          what: 'the watch to stream again after the first cut',
+        });
+      }
       if (round === 3 || round === 7) proxy.cutAll();
       await Promise.all(writes.splice(0));
     }
