@@ -14,12 +14,13 @@ import {
 import { KEYS } from '../flink/config/keys.ts';
 import { parseResourceMemory } from '../flink/config/memory.ts';
 import type { FlinkRestClient } from '../flink/rest/client.ts';
-import type { KubeClient, Logger, OperatorConfig } from '../runtime/index.ts';
+import type { AutoscalerMetricsSink, KubeClient, Logger, OperatorConfig } from '../runtime/index.ts';
 import { parseReconciledSpec } from '../controllers/common/reconciled-spec.ts';
 import { collect } from './collect.ts';
 import { dueEvents } from './events.ts';
 import { decide, type TaskManagerResources } from './decide.ts';
 import { applyConfigChanges } from './memory-tuning.ts';
+import { evaluationMetrics } from './metrics.ts';
 import { AutoscalerOptions, autoscalerSettings, type AutoscalerSettings } from './options.ts';
 import { AutoscalerStateStore, formatOverrides, parseOverrides } from './store.ts';
 import { EMPTY_STATE, type AutoscalerEvent, type AutoscalerState } from './types.ts';
@@ -46,6 +47,8 @@ export interface AutoscaleDeps {
   /** A REST client of the running cluster, or undefined when it has no address. */
   rest: () => Promise<FlinkRestClient | undefined>;
   recordEvent: AutoscalerEventSink;
+  /** The resource's autoscaler metrics; none are published without it. */
+  metrics?: AutoscalerMetricsSink;
   /**
    * The FlinkDeployment whose TaskManagers run the job (the deployment itself, or a session job's
    * session cluster), for the quota check; without it the quota is not checked.
@@ -77,6 +80,7 @@ export async function autoscale<T extends JobResource>(
   const store = new AutoscalerStateStore(deps.client);
   const settings = autoscalerSettings(deps.config, parseResourceMemory);
   if (!settings.enabled) {
+    deps.metrics?.clear();
     if (wasEnabled(deployment)) await store.delete(deployment, deps.signal);
     return deployment;
   }
@@ -89,12 +93,14 @@ export async function autoscale<T extends JobResource>(
   }
   if (readyToCollect(deployment, jobRunning)) {
     try {
-      const next = await step(deployment, state, settings, deps);
+      const { state: next, outcome } = await step(deployment, state, settings, deps);
       if (JSON.stringify(next) !== JSON.stringify(state)) await store.save(deployment, next, deps.signal);
       state = next;
+      if (outcome) deps.metrics?.count(outcome);
     } catch (err) {
       if (deps.signal?.aborted) throw err;
       deps.log?.warn({ err }, 'autoscaler step failed');
+      deps.metrics?.count('error');
       await deps.recordEvent({
         type: 'Warning',
         reason: 'AutoscalerError',
@@ -102,10 +108,20 @@ export async function autoscale<T extends JobResource>(
       });
     }
   }
+  // Every reconcile, so that after an operator restart the kept evaluation is published again.
+  publishEvaluation(state, deps.metrics);
   const scaled = withOverrides(deployment, state.parallelismOverrides);
   return settings.memoryTuning.enabled && state.configOverrides && isDeployment(scaled)
     ? withMemoryTuning(scaled, state.configOverrides)
     : scaled;
+}
+
+/** Publishes the latest evaluation; without one (a fresh start) the resource has no vertex series. */
+function publishEvaluation(state: AutoscalerState, metrics: AutoscalerMetricsSink | undefined): void {
+  if (!metrics) return;
+  const values = evaluationMetrics(state);
+  if (values.length > 0) metrics.setEvaluation(values);
+  else metrics.clearEvaluation();
 }
 
 function isDeployment(resource: JobResource): resource is FlinkDeployment {
@@ -132,16 +148,16 @@ async function step(
   previous: AutoscalerState,
   settings: AutoscalerSettings,
   deps: AutoscaleDeps,
-): Promise<AutoscalerState> {
-  if (!collectionDue(previous, deps.now, settings)) return previous;
+): Promise<{ state: AutoscalerState; outcome?: 'scaling' | 'balanced' }> {
+  if (!collectionDue(previous, deps.now, settings)) return { state: previous };
   const rest = await deps.rest();
-  if (!rest) return previous;
+  if (!rest) return { state: previous };
   const jobId = deployment.status!.jobStatus!.jobId!;
   const observation = await collect(rest, jobId, deps.now);
   const { state, window } = addSample(previous, observation, settings);
   if (window.stage !== 'full') {
     deps.log?.debug({ window }, 'autoscaler metrics window not full yet');
-    return state;
+    return { state };
   }
   const decision = decide({
     settings,
@@ -155,7 +171,8 @@ async function step(
       : {}),
   });
   await recordEvents(decision.events, decision.state, settings, deps);
-  return decision.state;
+  const scaled = Object.keys(decision.scaled).length > 0;
+  return { state: decision.state, outcome: scaled ? 'scaling' : 'balanced' };
 }
 
 /** Records the events not recorded within `scaling.event.interval`; remembers when in the state. */

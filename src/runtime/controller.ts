@@ -8,7 +8,7 @@ import type { EventInput, EventRecorder } from './events.ts';
 import { addFinalizer, hasFinalizer, removeFinalizer } from './finalizers.ts';
 import type { KubeClient } from './kube/client.ts';
 import { objectKey, splitKey, type KubeObject, type ResourceType } from './kube/types.ts';
-import type { OperatorMetrics } from './metrics.ts';
+import type { AutoscalerMetricsSink, OperatorMetrics } from './metrics.ts';
 import { WorkQueue } from './queue.ts';
 import { updateStatus } from './status.ts';
 import { Watcher, kubeWatchSource, type WatcherEvent } from './watcher.ts';
@@ -38,6 +38,8 @@ export interface ReconcileContext<T extends KubeObject> {
   recordEvent(input: EventInput, target?: KubeObject): Promise<void>;
   /** Sets the lifecycle state reported by the resources-per-state gauge. */
   setLifecycleState(state: string): void;
+  /** The object's autoscaler metrics; they are dropped when the object is deleted. */
+  autoscalerMetrics: AutoscalerMetricsSink;
   /** Cached owned objects of the given type that map to this object. */
   owned<O extends KubeObject>(rt: ResourceType): O[];
 }
@@ -200,7 +202,7 @@ export class Controller<T extends KubeObject> {
       this.queue?.remove(key);
       this.attempts.delete(key);
       const { namespace = '', name = '' } = event.object.metadata;
-      runtime.metrics.setResourceState(this.spec.resource.kind, namespace, name, undefined);
+      runtime.metrics.forgetResource(this.spec.resource.kind, namespace, name);
       return;
     }
     if (
@@ -392,6 +394,11 @@ export class Controller<T extends KubeObject> {
           obj.metadata.name ?? '',
           state,
         ),
+      autoscalerMetrics: runtime.metrics.autoscaler(
+        this.spec.resource.kind,
+        obj.metadata.namespace ?? '',
+        obj.metadata.name ?? '',
+      ),
       owned: <O extends KubeObject>(rt: ResourceType) => {
         const entry = this.owned.find((o) => o.spec.resource === rt);
         if (!entry) throw new Error(`${this.name} does not own ${rt.plural}`);

@@ -15,6 +15,12 @@ export {
 } from './kube/types.ts';
 export { EventRecorder, type EventInput, type EventType, type EventComponent } from './events.ts';
 export { updateStatus } from './status.ts';
+export {
+  OperatorMetrics,
+  type AutoscalerMetricsSink,
+  type AutoscalerOutcome,
+  type AutoscalerVertexValue,
+} from './metrics.ts';
 export { addFinalizer, removeFinalizer, hasFinalizer } from './finalizers.ts';
 export { OperatorConfig, watchedNamespaces, prometheusPort } from './config/operator-config.ts';
 export {

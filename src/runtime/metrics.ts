@@ -16,7 +16,15 @@ export class OperatorMetrics {
   readonly watchEvents: Counter<'resource' | 'type'>;
   readonly watchRestarts: Counter<'resource' | 'relist'>;
   readonly leader: Gauge<'lease'>;
+  readonly autoscalerScalings: Counter<ResourceLabel>;
+  readonly autoscalerErrors: Counter<ResourceLabel>;
+  readonly autoscalerBalanced: Counter<ResourceLabel>;
   private readonly states = new Map<string, { kind: string; namespace: string; state: string }>();
+  /** The latest autoscaler evaluation of each resource, by `kind/namespace/name`. */
+  private readonly evaluations = new Map<
+    string,
+    { resource: Record<ResourceLabel, string>; values: readonly AutoscalerVertexValue[] }
+  >();
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -87,6 +95,39 @@ export class OperatorMetrics {
         for (const { kind, namespace, state } of states.values()) this.inc({ kind, namespace, state });
       },
     });
+    const evaluations = this.evaluations;
+    new Gauge({
+      name: 'flink_operator_autoscaler_vertex_metric',
+      help: "The autoscaler's latest evaluation of a job vertex: one metric (LOAD, TRUE_PROCESSING_RATE, ...), its current value or its average over the metrics window.",
+      labelNames: ['namespace', 'name', 'kind', 'vertex', 'metric', 'stat'],
+      registers,
+      collect() {
+        this.reset();
+        for (const { resource, values } of evaluations.values()) {
+          for (const { vertex, metric, stat, value } of values)
+            this.set({ ...resource, vertex, metric, stat }, value);
+        }
+      },
+    });
+    const resourceLabels = ['namespace', 'name', 'kind'] as const;
+    this.autoscalerScalings = new Counter({
+      name: 'flink_operator_autoscaler_scalings_total',
+      help: 'Autoscaler evaluations that rescaled the job.',
+      labelNames: resourceLabels,
+      registers,
+    });
+    this.autoscalerBalanced = new Counter({
+      name: 'flink_operator_autoscaler_balanced_total',
+      help: 'Autoscaler evaluations that left the job as it was.',
+      labelNames: resourceLabels,
+      registers,
+    });
+    this.autoscalerErrors = new Counter({
+      name: 'flink_operator_autoscaler_errors_total',
+      help: 'Autoscaler steps that failed (an AutoscalerError Event).',
+      labelNames: resourceLabels,
+      registers,
+    });
     if (options.defaultMetrics ?? true)
       collectDefaultMetrics({ register: this.registry, prefix: 'flink_operator_' });
   }
@@ -97,6 +138,66 @@ export class OperatorMetrics {
     if (state === undefined) this.states.delete(key);
     else this.states.set(key, { kind, namespace, state });
   }
+
+  /** The autoscaler metrics of one resource. */
+  autoscaler(kind: string, namespace: string, name: string): AutoscalerMetricsSink {
+    const key = `${kind}/${namespace}/${name}`;
+    const resource = { namespace, name, kind };
+    const counters = {
+      scaling: this.autoscalerScalings,
+      balanced: this.autoscalerBalanced,
+      error: this.autoscalerErrors,
+    };
+    return {
+      setEvaluation: (values) => {
+        // Zero counters from the first evaluation on, so that rate() sees their first increase.
+        if (!this.evaluations.has(key)) for (const c of Object.values(counters)) c.inc(resource, 0);
+        this.evaluations.set(key, { resource, values });
+      },
+      count: (outcome) => counters[outcome].inc(resource),
+      clearEvaluation: () => void this.evaluations.delete(key),
+      clear: () => this.forgetAutoscaler(kind, namespace, name),
+    };
+  }
+
+  /** Drops every series of a deleted resource. */
+  forgetResource(kind: string, namespace: string, name: string): void {
+    this.setResourceState(kind, namespace, name, undefined);
+    this.forgetAutoscaler(kind, namespace, name);
+  }
+
+  private forgetAutoscaler(kind: string, namespace: string, name: string): void {
+    this.evaluations.delete(`${kind}/${namespace}/${name}`);
+    const resource = { namespace, name, kind };
+    for (const c of [this.autoscalerScalings, this.autoscalerBalanced, this.autoscalerErrors])
+      c.remove(resource);
+  }
+}
+
+type ResourceLabel = 'namespace' | 'name' | 'kind';
+
+/** One value of the autoscaler's evaluation of a job vertex. */
+export interface AutoscalerVertexValue {
+  vertex: string;
+  /** The scaling metric: LOAD, TRUE_PROCESSING_RATE, PARALLELISM, ... */
+  metric: string;
+  /** `current`: the latest value; `average`: the mean over the metrics window. */
+  stat: 'current' | 'average';
+  value: number;
+}
+
+/** What one autoscaler evaluation or step came to. */
+export type AutoscalerOutcome = 'scaling' | 'balanced' | 'error';
+
+/** The autoscaler metrics of one resource, as its reconcile sets them. */
+export interface AutoscalerMetricsSink {
+  /** Replaces the resource's vertex series with the latest evaluation. */
+  setEvaluation(values: readonly AutoscalerVertexValue[]): void;
+  count(outcome: AutoscalerOutcome): void;
+  /** Drops the vertex series (the evaluation no longer holds, e.g. after a reset). */
+  clearEvaluation(): void;
+  /** Drops every series of the resource (the autoscaler is off). */
+  clear(): void;
 }
 
 /** Serves `/metrics` in the Prometheus text format. */

@@ -171,6 +171,7 @@ function autoscaleDeployment(
       return baseUrl ? new FlinkRestClient({ baseUrl, timeoutMs }) : undefined;
     },
     recordEvent: (e) => ctx.recordEvent({ ...e, component: 'Operator' }),
+    metrics: ctx.autoscalerMetrics,
     cluster: resource,
     now,
     log: ctx.log,

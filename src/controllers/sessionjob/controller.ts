@@ -266,6 +266,7 @@ export function createSessionJobController(
       config: observed.config,
       rest: () => Promise.resolve(observed.rest),
       recordEvent: (e) => ctx.recordEvent({ ...e, component: 'Operator' }),
+      metrics: ctx.autoscalerMetrics,
       ...(observed.deployment ? { cluster: observed.deployment } : {}),
       now: Date.now(),
       log: ctx.log,
