@@ -115,6 +115,9 @@ test('unknown values are left out, unbounded ones kept; no evaluation, no values
   assert.equal(valueOf(values, 'v', 'TRUE_PROCESSING_RATE')?.value, Infinity);
   assert.equal(valueOf(values, 'v', 'LAG')?.value, 0);
   assert.deepEqual(evaluationMetrics(structuredClone(EMPTY_STATE)), []);
+  // The ConfigMap keeps an unknown value as null, which reads back as Infinity.
+  const reloaded = { ...state, lastEvaluation: { time: 5, vertices: { v: vertex({ load: Infinity }) } } };
+  assert.equal(valueOf(evaluationMetrics(reloaded), 'v', 'LOAD'), undefined);
 });
 
 test('the registry shows a resource evaluation and counters until they are cleared or the resource is forgotten', async () => {
