@@ -3,7 +3,7 @@
  * several processes at once: whoever loses a race reads the winner's object and replaces it.
  */
 import { createHash } from 'node:crypto';
-import { isConflict, isNotFound } from '../runtime/errors.ts';
+import { ApiError, isConflict, isNotFound } from '../runtime/errors.ts';
 import { KubeClient } from '../runtime/kube/client.ts';
 import type { KubeConfigLike } from '../runtime/kube/kubeconfig.ts';
 import type { KubeObject, ResourceType } from '../runtime/kube/types.ts';
@@ -67,6 +67,29 @@ function isEstablished(crd: CrdState | undefined): boolean {
   return (crd?.status?.conditions ?? []).some((c) => c.type === 'Established' && c.status === 'True');
 }
 
+async function served(client: KubeClient, crd: CustomResourceDefinition): Promise<boolean> {
+  const spec = crd.spec as {
+    group: string;
+    names: { plural: string; kind: string };
+    versions: { name: string }[];
+  };
+  const rt: ResourceType = {
+    group: spec.group,
+    version: spec.versions[0]!.name,
+    plural: spec.names.plural,
+    kind: spec.names.kind,
+    namespaced: true,
+  };
+  try {
+    await client.list(rt, undefined, { limit: 1 });
+    return true;
+  } catch (err) {
+    if (err instanceof ApiError && (err.status === 429 || err.status === 404 || err.status === 503))
+      return false;
+    throw err;
+  }
+}
+
 export async function installCrds(kc: KubeConfigLike, { timeoutMs = 60_000 } = {}): Promise<void> {
   const client = new KubeClient(kc);
   try {
@@ -77,6 +100,11 @@ export async function installCrds(kc: KubeConfigLike, { timeoutMs = 60_000 } = {
       while (!isEstablished(await read(client, crd.metadata.name))) {
         if (Date.now() > deadline)
           throw new Error(`CRD ${crd.metadata.name} not Established after ${timeoutMs} ms`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      // Established comes a moment before the resource's storage serves (429 while it initializes).
+      while (!(await served(client, crd))) {
+        if (Date.now() > deadline) throw new Error(`${crd.metadata.name} not served after ${timeoutMs} ms`);
         await new Promise((r) => setTimeout(r, 100));
       }
     }
