@@ -1,9 +1,18 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { FlinkDeployment } from '../../../src/api/index.ts';
+import { autoscale } from '../../../src/autoscaler/autoscaler.ts';
 import { decide } from '../../../src/autoscaler/decide.ts';
 import { evaluationMetrics } from '../../../src/autoscaler/metrics.ts';
+import { serializeState } from '../../../src/autoscaler/store.ts';
 import { EMPTY_STATE, type AutoscalerState, type VertexEvaluation } from '../../../src/autoscaler/types.ts';
-import { OperatorMetrics, type AutoscalerVertexValue } from '../../../src/runtime/index.ts';
+import {
+  OperatorConfig,
+  OperatorMetrics,
+  type AutoscalerMetricsSink,
+  type AutoscalerVertexValue,
+  type KubeClient,
+} from '../../../src/runtime/index.ts';
 import { pipeline, series, settings } from './series.ts';
 
 const MINUTE = 60_000;
@@ -164,4 +173,65 @@ test('the registry shows a resource evaluation and counters until they are clear
   metrics.forgetResource('FlinkSessionJob', 'ns', 'b');
   text = await metrics.registry.metrics();
   assert.doesNotMatch(text, /name="a"|name="b"/);
+});
+
+/** A sink that records the calls the autoscaler step makes. */
+function recordingSink() {
+  const calls: string[] = [];
+  const sink: AutoscalerMetricsSink = {
+    setEvaluation: (values) => calls.push(`set ${values.length}`),
+    count: (outcome) => calls.push(`count ${outcome}`),
+    clearEvaluation: () => calls.push('clearEvaluation'),
+    clear: () => calls.push('clear'),
+  };
+  return { calls, sink };
+}
+
+function runningDeployment(config: Record<string, string>): FlinkDeployment {
+  return {
+    apiVersion: 'flink.apache.org/v1beta1',
+    kind: 'FlinkDeployment',
+    metadata: { name: 'd', namespace: 'ns', uid: 'u' },
+    spec: { flinkConfiguration: config, job: { jarURI: 'local:///job.jar', parallelism: 2 } },
+    status: {
+      lifecycleState: 'STABLE',
+      reconciliationStatus: { state: 'DEPLOYED' },
+      jobStatus: { state: 'RUNNING', jobId: 'j' },
+    },
+  };
+}
+
+/** Runs the step on a kept state; the ConfigMap holds `kept`, REST is unreachable. */
+async function step(config: Record<string, string>, kept: AutoscalerState) {
+  const { calls, sink } = recordingSink();
+  // Only reading the ConfigMap and deleting it are reached; anything else fails the test.
+  const client = {
+    get: () => Promise.resolve({ data: serializeState(kept) }),
+    delete: () => Promise.resolve(),
+  } as unknown as KubeClient;
+  await autoscale(runningDeployment(config), true, {
+    client,
+    config: new OperatorConfig(config),
+    rest: () => Promise.reject(new Error('connection refused')),
+    recordEvent: () => Promise.resolve(),
+    metrics: sink,
+    now: 1_000_000,
+  });
+  return calls;
+}
+
+test('a failed step counts an error and keeps the evaluation on record published', async () => {
+  const kept: AutoscalerState = {
+    ...structuredClone(EMPTY_STATE),
+    lastEvaluation: { time: 5, vertices: { v: vertex() } },
+  };
+  assert.deepEqual(await step({ 'job.autoscaler.enabled': 'true' }, kept), ['count error', 'set 9']);
+  assert.deepEqual(await step({ 'job.autoscaler.enabled': 'true' }, structuredClone(EMPTY_STATE)), [
+    'count error',
+    'clearEvaluation',
+  ]);
+});
+
+test('with the autoscaler off every series of the resource goes', async () => {
+  assert.deepEqual(await step({}, structuredClone(EMPTY_STATE)), ['clear']);
 });
