@@ -20,7 +20,7 @@ import { collect } from './collect.ts';
 import { dueEvents } from './events.ts';
 import { decide, type TaskManagerResources } from './decide.ts';
 import { applyConfigChanges } from './memory-tuning.ts';
-import { evaluationMetrics } from './metrics.ts';
+import { decisionOutcome, evaluationMetrics } from './metrics.ts';
 import { AutoscalerOptions, autoscalerSettings, type AutoscalerSettings } from './options.ts';
 import { AutoscalerStateStore, formatOverrides, parseOverrides } from './store.ts';
 import { EMPTY_STATE, type AutoscalerEvent, type AutoscalerState } from './types.ts';
@@ -171,8 +171,7 @@ async function step(
       : {}),
   });
   await recordEvents(decision.events, decision.state, settings, deps);
-  const scaled = Object.keys(decision.scaled).length > 0;
-  return { state: decision.state, outcome: scaled ? 'scaling' : 'balanced' };
+  return { state: decision.state, outcome: decisionOutcome(decision) };
 }
 
 /** Records the events not recorded within `scaling.event.interval`; remembers when in the state. */

@@ -3,6 +3,7 @@
  * metrics of the compatible operator (LOAD, TRUE_PROCESSING_RATE, ...). Pure.
  */
 import type { AutoscalerVertexValue } from '../runtime/index.ts';
+import type { Decision } from './decide.ts';
 import type { AutoscalerState, VertexEvaluation } from './types.ts';
 
 /** Metrics the evaluation computes over the whole window: published as `average`. */
@@ -57,4 +58,12 @@ export function evaluationMetrics(state: AutoscalerState): AutoscalerVertexValue
       add(vertex, 'EXPECTED_PROCESSING_RATE', 'current', last.expectedProcessingRate);
   }
   return out;
+}
+
+/**
+ * What an evaluation counts as: `scaling` when it rescales the job, else `balanced` (within the
+ * band, memory pressure, quota reached, or scaling disabled: the job stays as it is).
+ */
+export function decisionOutcome(decision: Pick<Decision, 'scaled'>): 'scaling' | 'balanced' {
+  return Object.keys(decision.scaled).length > 0 ? 'scaling' : 'balanced';
 }

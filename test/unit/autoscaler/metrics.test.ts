@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import type { FlinkDeployment } from '../../../src/api/index.ts';
 import { autoscale } from '../../../src/autoscaler/autoscaler.ts';
 import { decide } from '../../../src/autoscaler/decide.ts';
-import { evaluationMetrics } from '../../../src/autoscaler/metrics.ts';
+import { decisionOutcome, evaluationMetrics } from '../../../src/autoscaler/metrics.ts';
 import { serializeState } from '../../../src/autoscaler/store.ts';
 import { EMPTY_STATE, type AutoscalerState, type VertexEvaluation } from '../../../src/autoscaler/types.ts';
 import {
@@ -50,7 +50,7 @@ test('a decision that scales up shows the old and the recommended parallelism an
     state: { ...structuredClone(EMPTY_STATE), topology },
     now: samples.at(-1)!.time,
   });
-  assert.ok(Object.keys(decision.scaled).length > 0, 'the overloaded pipeline scales');
+  assert.equal(decisionOutcome(decision), 'scaling', 'the overloaded pipeline scales');
   const values = evaluationMetrics(decision.state);
 
   for (const id of ['source', 'keyed', 'sink']) {
@@ -76,6 +76,29 @@ test('a decision that scales up shows the old and the recommended parallelism an
     ['source', 'keyed', 'sink'],
     'vertices in graph order',
   );
+});
+
+test('a decision that only recommends, or finds every vertex in its band, counts as balanced', () => {
+  const models = [
+    { id: 'source', parallelism: 4, capacity: 1000 },
+    { id: 'keyed', parallelism: 4, capacity: 1000 },
+    { id: 'sink', parallelism: 4, capacity: 1000 },
+  ] as const;
+  const run = (rate: number, config: Record<string, string> = {}) => {
+    const samples = series([...models], { rate, start: 0, stepMs: MINUTE, count: 6 });
+    return decide({
+      settings: settings({ 'job.autoscaler.scale-down.interval': '0', ...config }),
+      topology: pipeline(...models),
+      samples,
+      state: structuredClone(EMPTY_STATE),
+      now: samples.at(-1)!.time,
+    });
+  };
+  assert.equal(decisionOutcome(run(9000)), 'scaling');
+  assert.equal(decisionOutcome(run(9000, { 'job.autoscaler.scaling.enabled': 'false' })), 'balanced');
+  const inBand = run(2800);
+  assert.equal(decisionOutcome(inBand), 'balanced');
+  assert.ok(inBand.state.lastEvaluation, 'an evaluation all the same');
 });
 
 test('a vertex left alone is recommended its own parallelism; no scaling, no expected rate', () => {
