@@ -14,6 +14,7 @@ import { FLINK_DEPLOYMENTS } from '../../../src/controllers/sessionjob/session.t
 import { Action, Controller, KubeClient, Manager, createLogger } from '../../../src/runtime/index.ts';
 import { createTestNamespace, eventually, testKubeConfig } from '../../support/cluster.ts';
 import { testConfig } from '../runtime/support.ts';
+import { autoscaledDeployment } from './fixtures.ts';
 
 const kc = testKubeConfig();
 const client = new KubeClient(kc);
@@ -76,19 +77,10 @@ function touch(name: string, value: string) {
 }
 
 test('an evaluation is on /metrics until a reset, the autoscaler is off or the deployment is gone', async () => {
-  const deployment = await client.create<FlinkDeployment>(FLINK_DEPLOYMENTS, {
-    apiVersion: 'flink.apache.org/v1beta1',
-    kind: 'FlinkDeployment',
-    metadata: { name: 'scaled', namespace: ns.name },
-    spec: {
-      image: 'flink:2.2',
-      flinkVersion: 'v2_2',
-      flinkConfiguration: { 'job.autoscaler.enabled': 'true' },
-      jobManager: { resource: { memory: '1024m', cpu: 1 } },
-      taskManager: { resource: { memory: '1024m', cpu: 1 } },
-      job: { jarURI: 'local:///opt/flink/job.jar', parallelism: 2 },
-    },
-  });
+  const deployment = await client.create<FlinkDeployment>(
+    FLINK_DEPLOYMENTS,
+    autoscaledDeployment(ns.name, 2),
+  );
   await store.save(deployment, evaluated());
 
   manager = new Manager({

@@ -12,6 +12,7 @@ import { EMPTY_STATE, type AutoscalerState } from '../../../src/autoscaler/types
 import { serializeReconciledSpec } from '../../../src/controllers/common/reconciled-spec.ts';
 import { KubeClient, OperatorConfig } from '../../../src/runtime/index.ts';
 import { createTestNamespace, testKubeConfig } from '../../support/cluster.ts';
+import { autoscaledDeployment } from './fixtures.ts';
 
 const kc = testKubeConfig();
 const client = new KubeClient(kc);
@@ -28,19 +29,7 @@ before(async () => {
     version: 'v1beta1',
     namespace: ns.name,
     plural: 'flinkdeployments',
-    body: {
-      apiVersion: 'flink.apache.org/v1beta1',
-      kind: 'FlinkDeployment',
-      metadata: { name: 'scaled' },
-      spec: {
-        image: 'flink:2.2',
-        flinkVersion: 'v2_2',
-        flinkConfiguration: { 'job.autoscaler.enabled': 'true' },
-        jobManager: { resource: { memory: '1024m', cpu: 1 } },
-        taskManager: { resource: { memory: '1024m', cpu: 1 } },
-        job: { jarURI: 'local:///opt/flink/job.jar', parallelism: 1 },
-      },
-    },
+    body: autoscaledDeployment(ns.name, 1),
   })) as FlinkDeployment;
 });
 after(async () => {
