@@ -127,11 +127,14 @@ export class KubeConfig implements KubeConfigLike {
    * sets `current-context` wins, and so does the first definition of each named entry.
    */
   static loadFiles(files: string[]): KubeConfig {
+    // Entries are parsed only once chosen: a broken entry that the current context does not use
+    // must not stop the operator, as it does not stop kubectl.
+    type Entry = { body: Record<string, unknown>; dir: string };
     const merged = {
       currentContext: undefined as string | undefined,
-      contexts: new Map(),
-      clusters: new Map(),
-      users: new Map(),
+      contexts: new Map<string, Record<string, unknown>>(),
+      clusters: new Map<string, Entry>(),
+      users: new Map<string, Entry>(),
     };
     for (const file of files) {
       if (!fs.existsSync(file)) {
@@ -145,8 +148,7 @@ export class KubeConfig implements KubeConfigLike {
         if (!merged.contexts.has(entry.name)) merged.contexts.set(entry.name, entry.body);
       }
       for (const entry of namedEntries(doc, 'clusters', file)) {
-        if (!merged.clusters.has(entry.name))
-          merged.clusters.set(entry.name, parseCluster(entry.body, dir, entry.name));
+        if (!merged.clusters.has(entry.name)) merged.clusters.set(entry.name, { body: entry.body, dir });
       }
       for (const entry of namedEntries(doc, 'users', file)) {
         if (!merged.users.has(entry.name)) merged.users.set(entry.name, { body: entry.body, dir });
@@ -155,20 +157,21 @@ export class KubeConfig implements KubeConfigLike {
     const where = files.join(path.delimiter);
     const contextName = merged.currentContext;
     if (!contextName) throw new KubeConfigError(`kubeconfig ${where} has no current-context`);
-    const context = merged.contexts.get(contextName) as Record<string, unknown> | undefined;
+    const context = merged.contexts.get(contextName);
     if (!context) throw new KubeConfigError(`kubeconfig ${where}: context "${contextName}" is not defined`);
     const clusterName = stringField(context.cluster);
-    const cluster = merged.clusters.get(clusterName) as ClusterEntry | undefined;
-    if (!cluster)
+    const clusterRef = merged.clusters.get(clusterName);
+    if (!clusterRef)
       throw new KubeConfigError(
         `kubeconfig ${where}: cluster "${clusterName}" of context "${contextName}" is not defined`,
       );
     const userName = stringField(context.user);
-    const userRef = merged.users.get(userName) as { body: Record<string, unknown>; dir: string } | undefined;
+    const userRef = merged.users.get(userName);
     if (userName && !userRef)
       throw new KubeConfigError(
         `kubeconfig ${where}: user "${userName}" of context "${contextName}" is not defined`,
       );
+    const cluster = parseCluster(clusterRef.body, clusterRef.dir, clusterName);
     const user = userRef ? parseUser(userRef.body, userRef.dir, userName) : {};
     return new KubeConfig(contextName, cluster, user, stringField(context.namespace) || undefined);
   }

@@ -250,6 +250,17 @@ test('broken or unsupported kubeconfigs fail with a message naming what is wrong
     ),
     /certificate-authority .*ca\.pem: ENOENT/,
   );
+  assert.doesNotThrow(
+    load(
+      config({
+        current: 'x',
+        contexts: [['x', { cluster: 'c' }]],
+        clusters: [cluster, ['unused', { server: 'https://h', 'proxy-url': 'http://p' }]],
+        users: [['unused', { 'auth-provider': { name: 'oidc' } }]],
+      }),
+    ),
+    'entries the current context does not use are not judged',
+  );
   fs.writeFileSync(path.join(dir, 'bad'), 'clusters: [');
   assert.throws(() => KubeConfig.loadFiles([path.join(dir, 'bad')]), KubeConfigError);
 });
