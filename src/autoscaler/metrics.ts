@@ -8,8 +8,7 @@ import type { AutoscalerState, VertexEvaluation } from './types.ts';
 
 /** Metrics the evaluation computes over the whole window: published as `average`. */
 const AVERAGED: [string, (e: VertexEvaluation) => number][] = [
-  // A share is never unbounded: an infinite one is an unknown load read back from the ConfigMap.
-  ['LOAD', (e) => (Number.isFinite(e.load) ? e.load : NaN)],
+  ['LOAD', (e) => e.load],
   ['TRUE_PROCESSING_RATE', (e) => e.trueProcessingRate],
   ['TARGET_DATA_RATE', (e) => e.targetDataRate],
 ];

@@ -37,7 +37,10 @@ export function formatOverrides(overrides: Record<string, number>): string {
     .join(',');
 }
 
-/** ConfigMap data of a state; JSON writes non-finite numbers as null, which reads back as Infinity. */
+/**
+ * ConfigMap data of a state. JSON writes an unbounded rate (Infinity) as null, which reads back as
+ * Infinity; an unknown value (NaN) is left out, so it does not come back as unbounded.
+ */
 export function serializeState(state: AutoscalerState): Record<string, string> {
   return {
     jobStatus: JSON.stringify({
@@ -53,11 +56,12 @@ export function serializeState(state: AutoscalerState): Record<string, string> {
     parallelismOverrides: formatOverrides(state.parallelismOverrides),
     eventTimes: JSON.stringify(state.eventTimes),
     ...(state.configOverrides ? { configOverrides: JSON.stringify(state.configOverrides) } : {}),
-    ...(state.lastEvaluation ? { evaluation: JSON.stringify(state.lastEvaluation) } : {}),
+    ...(state.lastEvaluation ? { evaluation: JSON.stringify(state.lastEvaluation, withoutUnknowns) } : {}),
   };
 }
 
 const infinite = (_key: string, value: unknown) => (value === null ? Infinity : value);
+const withoutUnknowns = (_key: string, value: unknown) => (Number.isNaN(value) ? undefined : value);
 
 export function deserializeState(data: Record<string, string> | undefined): AutoscalerState {
   if (!data) return structuredClone(EMPTY_STATE);

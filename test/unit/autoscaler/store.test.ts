@@ -54,6 +54,27 @@ test('the state survives a round trip through ConfigMap data, infinite rates inc
   assert.deepEqual(deserializeState(undefined), EMPTY_STATE);
 });
 
+test('an unknown value of the evaluation (NaN) is left out, not read back as an unbounded rate', () => {
+  const vertex = {
+    parallelism: 1,
+    maxParallelism: 128,
+    load: NaN,
+    trueProcessingRate: NaN,
+    targetDataRate: 3,
+    catchUpDataRate: 0,
+    scaleUpRateThreshold: 0,
+    scaleDownRateThreshold: 0,
+  };
+  const state: AutoscalerState = {
+    ...structuredClone(EMPTY_STATE),
+    lastEvaluation: { time: 1, vertices: { v: vertex } },
+  };
+  const read = deserializeState(serializeState(state)).lastEvaluation!.vertices.v!;
+  assert.equal(read.trueProcessingRate, undefined);
+  assert.equal(read.load, undefined);
+  assert.equal(read.targetDataRate, 3);
+});
+
 test('overrides use Flink map syntax', () => {
   assert.deepEqual(parseOverrides(' a:1, b : 20,broken,c:x'), { a: 1, b: 20 });
   assert.equal(formatOverrides({ b: 2, a: 1 }), 'a:1,b:2');
