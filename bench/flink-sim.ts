@@ -20,6 +20,7 @@ interface SimulatedCluster {
 export class FlinkSimulator {
   private readonly servers = new Map<string, http.Server>();
   private readonly clusters = new Map<string, SimulatedCluster>();
+  private closed = false;
   requests = 0;
 
   constructor(
@@ -29,6 +30,8 @@ export class FlinkSimulator {
 
   /** Serves a cluster on `ip` (idempotent: a restarted pod keeps its address's listener). */
   async serve(ip: string, jobId: string | undefined): Promise<void> {
+    // A listener opened after close() would keep the bench process alive.
+    if (this.closed) return;
     this.clusters.set(ip, { ...(jobId ? { jobId } : {}), state: 'RUNNING' });
     if (this.servers.has(ip)) return;
     const server = http.createServer((req, res) => this.answer(ip, req, res));
@@ -41,6 +44,7 @@ export class FlinkSimulator {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     await Promise.all(
       [...this.servers.values()].map(
         (s) =>

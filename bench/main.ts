@@ -378,6 +378,13 @@ async function main(): Promise<void> {
   const operatorMain = buildOperator();
   let cluster: BenchCluster | undefined;
   const cleanups: (() => Promise<void>)[] = [];
+  // Interrupted (Ctrl-C): stop the control plane and the operator before leaving.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      log(`${signal}: stopping`);
+      void tearDown().finally(() => process.exit(130));
+    });
+  }
   try {
     cluster = await startBenchCluster(dir, ['operator', 'floor']);
     log(`control plane up at ${cluster.state.server}`);
@@ -485,8 +492,15 @@ async function main(): Promise<void> {
     await writeReport(RESULTS, results);
     log(`results in ${RESULTS}`);
   } finally {
-    for (const cleanup of cleanups) await cleanup().catch((err: unknown) => log(`cleanup: ${String(err)}`));
+    await tearDown();
+  }
+
+  async function tearDown(): Promise<void> {
+    // Last started, first stopped: the simulated node stops placing pods before the simulator closes.
+    for (const cleanup of cleanups.splice(0).reverse())
+      await cleanup().catch((err: unknown) => log(`cleanup: ${String(err)}`));
     if (cluster) await stopControlPlane(dir);
+    cluster = undefined;
     if (!args.keep) fs.rmSync(dir, { recursive: true, force: true });
     else log(`kept ${dir}`);
   }
