@@ -220,7 +220,7 @@ export class KubeClient {
       [tls.ca, tls.cert, tls.key, tls.rejectUnauthorized].map((v) => String(v ?? '')),
     );
     if (this.agent?.key !== key) {
-      this.agent?.agent.destroy();
+      if (this.agent) retire(this.agent.agent);
       const agent =
         this.server.protocol === 'https:'
           ? new https.Agent({ keepAlive: true, ...tls, servername: options.servername })
@@ -235,6 +235,16 @@ export class KubeClient {
     this.agent?.agent.destroy();
     this.agent = undefined;
   }
+}
+
+/**
+ * An agent whose TLS identity was replaced (an exec plugin's renewed client certificate): watches
+ * and requests under way finish on it, its idle connections close now and busy ones after use.
+ */
+function retire(agent: http.Agent): void {
+  (agent as http.Agent & { keepAlive: boolean }).keepAlive = false;
+  for (const sockets of Object.values(agent.freeSockets))
+    for (const socket of sockets ?? []) socket.destroy();
 }
 
 async function readBody(res: http.IncomingMessage): Promise<string> {

@@ -57,6 +57,8 @@ export interface UserEntry {
   username?: string;
   password?: string;
   exec?: ExecConfig;
+  /** `as`, `as-uid`, `as-groups`, `as-user-extra`: act as this identity (impersonation headers). */
+  impersonate?: { user?: string; uid?: string; groups: string[]; extra: Record<string, string[]> };
 }
 
 interface ExecCredential {
@@ -205,6 +207,15 @@ export class KubeConfig implements KubeConfigLike {
     else if (user.username !== undefined && user.password !== undefined) {
       headers.Authorization = `Basic ${Buffer.from(`${user.username}:${user.password}`).toString('base64')}`;
     }
+    const as = user.impersonate;
+    if (as) {
+      if (as.user) headers['Impersonate-User'] = as.user;
+      if (as.uid) headers['Impersonate-Uid'] = as.uid;
+      if (as.groups.length > 0) headers['Impersonate-Group'] = as.groups;
+      for (const [key, values] of Object.entries(as.extra)) {
+        headers[`Impersonate-Extra-${encodeURIComponent(key)}`] = values;
+      }
+    }
   }
 
   invalidateCredentials(): void {
@@ -245,7 +256,7 @@ export class KubeConfig implements KubeConfigLike {
     const cached = this.execCredential;
     if (cached && (cached.renewAt === undefined || this.now() < cached.renewAt)) return cached;
     // Concurrent requests share one plugin run.
-    this.execRunning ??= runExecPlugin(exec, this.cluster).finally(() => {
+    this.execRunning ??= runExecPlugin(exec, this.cluster, this.now()).finally(() => {
       this.execRunning = undefined;
     });
     this.execCredential = await this.execRunning;
@@ -321,6 +332,27 @@ function parseUser(body: Record<string, unknown>, dir: string, name: string): Us
   };
   if (body.exec && typeof body.exec === 'object')
     user.exec = parseExec(body.exec as Record<string, unknown>, dir, name);
+  const groups = Array.isArray(body['as-groups']) ? body['as-groups'].map(String) : [];
+  const extraBody = body['as-user-extra'];
+  const extra: Record<string, string[]> = {};
+  if (extraBody && typeof extraBody === 'object') {
+    for (const [k, v] of Object.entries(extraBody as Record<string, unknown>)) {
+      extra[k] = Array.isArray(v) ? v.map(String) : [String(v)];
+    }
+  }
+  if (
+    stringField(body.as) ||
+    stringField(body['as-uid']) ||
+    groups.length > 0 ||
+    Object.keys(extra).length > 0
+  ) {
+    user.impersonate = {
+      ...(stringField(body.as) ? { user: stringField(body.as) } : {}),
+      ...(stringField(body['as-uid']) ? { uid: stringField(body['as-uid']) } : {}),
+      groups,
+      extra,
+    };
+  }
   return user;
 }
 
@@ -329,6 +361,11 @@ function parseExec(exec: Record<string, unknown>, dir: string, name: string): Ex
   if (!command) throw new KubeConfigError(`kubeconfig user "${name}": exec has no command`);
   // A command with a path separator is relative to the kubeconfig file, as kubectl resolves it.
   const resolved = command.includes('/') && !path.isAbsolute(command) ? path.resolve(dir, command) : command;
+  if (exec.interactiveMode === 'Always') {
+    throw new KubeConfigError(
+      `kubeconfig user "${name}": exec plugin ${command} needs a terminal (interactiveMode: Always); the operator has none`,
+    );
+  }
   const env = Array.isArray(exec.env) ? (exec.env as Record<string, unknown>[]) : [];
   return {
     apiVersion: stringField(exec.apiVersion) || 'client.authentication.k8s.io/v1',
@@ -358,7 +395,15 @@ function stringField(value: unknown): string {
   return typeof value === 'string' ? value : '';
 }
 
-async function runExecPlugin(exec: ExecConfig, cluster: ClusterEntry): Promise<ExecCredential> {
+/**
+ * Renew a margin before expiry; a credential handed out already inside the margin (a plugin serving
+ * its cache until the last moment) is used for half its remaining life, not re-fetched per request.
+ */
+function renewalTime(expires: number, now: number): number {
+  return Math.max(expires - EXEC_EXPIRY_MARGIN_MS, now + (expires - now) / 2);
+}
+
+async function runExecPlugin(exec: ExecConfig, cluster: ClusterEntry, now: number): Promise<ExecCredential> {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const e of exec.env) env[e.name] = e.value;
   const request = {
@@ -380,7 +425,7 @@ async function runExecPlugin(exec: ExecConfig, cluster: ClusterEntry): Promise<E
   };
   env.KUBERNETES_EXEC_INFO = JSON.stringify(request);
   const stdout = await new Promise<string>((resolve, reject) => {
-    execFile(
+    const child = execFile(
       exec.command,
       exec.args,
       { env, timeout: EXEC_TIMEOUT_MS, maxBuffer: 1 << 20 },
@@ -395,6 +440,8 @@ async function runExecPlugin(exec: ExecConfig, cluster: ClusterEntry): Promise<E
         );
       },
     );
+    // No terminal here: a plugin that asks for input must fail at once, not wait for the timeout.
+    child.stdin?.end();
   });
   let parsed: { status?: Record<string, unknown> };
   try {
@@ -415,6 +462,6 @@ async function runExecPlugin(exec: ExecConfig, cluster: ClusterEntry): Promise<E
   return {
     ...(token ? { token } : {}),
     ...(cert && key ? { cert: Buffer.from(cert), key: Buffer.from(key) } : {}),
-    ...(Number.isFinite(expires) ? { renewAt: expires - EXEC_EXPIRY_MARGIN_MS } : {}),
+    ...(Number.isFinite(expires) ? { renewAt: renewalTime(expires, now) } : {}),
   };
 }

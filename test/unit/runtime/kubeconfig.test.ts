@@ -371,3 +371,80 @@ test('a failing or missing exec plugin is reported with its output and install h
     /neither a token nor a client certificate/,
   );
 });
+
+test('an exec plugin gets no terminal: stdin is closed, and interactiveMode Always is refused', async () => {
+  const dir = tempDir();
+  const reader = path.join(dir, 'reads-stdin.mjs');
+  // Reads stdin to its end first, as a plugin prompting for input would: it ends only if stdin is closed.
+  fs.writeFileSync(
+    reader,
+    `let input = ''; for await (const chunk of process.stdin) input += chunk;
+process.stdout.write(JSON.stringify({ status: { token: 'after-eof' + input.length } }));`,
+  );
+  const base = { apiVersion: 'client.authentication.k8s.io/v1', env: [], provideClusterInfo: false };
+  const kc = new KubeConfig(
+    'x',
+    { server: 'https://127.0.0.1:6443' },
+    { exec: { ...base, command: process.execPath, args: [reader] } },
+    undefined,
+  );
+  assert.equal((await applied(kc)).headers.Authorization, 'Bearer after-eof0');
+
+  const file = writeConfig(
+    dir,
+    'config',
+    config({
+      current: 'x',
+      contexts: [['x', { cluster: 'c', user: 'u' }]],
+      clusters: [['c', { server: 'https://127.0.0.1:6443' }]],
+      users: [['u', { exec: { command: 'kubelogin', interactiveMode: 'Always' } }]],
+    }),
+  );
+  assert.throws(() => KubeConfig.loadFiles([file]), /needs a terminal \(interactiveMode: Always\)/);
+});
+
+test('a credential handed out inside the renewal margin is used for half its remaining life', async () => {
+  const dir = tempDir();
+  const start = Date.parse('2026-01-01T00:00:00Z');
+  // Expires 20 s after `start`: inside the 30 s margin from the first run on.
+  const exec = execPlugin(dir, () => ({ token: 'short', expirationTimestamp: '2026-01-01T00:00:20Z' }));
+  let now = start;
+  const kc = new KubeConfig('x', { server: 'https://127.0.0.1:6443' }, { exec }, undefined, () => now);
+  await applied(kc);
+  now = start + 5_000;
+  await applied(kc);
+  assert.equal(fs.readFileSync(path.join(dir, 'runs'), 'utf8'), '1', 'no new run 5 s later');
+  now = start + 11_000;
+  await applied(kc);
+  assert.equal(fs.readFileSync(path.join(dir, 'runs'), 'utf8'), '2', 'renewed after half its life');
+});
+
+test('impersonation (as, as-uid, as-groups, as-user-extra) becomes Impersonate-* headers', async () => {
+  const dir = tempDir();
+  const file = writeConfig(
+    dir,
+    'config',
+    config({
+      current: 'x',
+      contexts: [['x', { cluster: 'c', user: 'u' }]],
+      clusters: [['c', { server: 'https://127.0.0.1:6443' }]],
+      users: [
+        [
+          'u',
+          {
+            token: 'admin',
+            as: 'system:serviceaccount:flink:operator',
+            'as-uid': '42',
+            'as-groups': ['system:serviceaccounts', 'ops'],
+            'as-user-extra': { 'reason/why': ['testing'] },
+          },
+        ],
+      ],
+    }),
+  );
+  const headers = (await applied(KubeConfig.loadFiles([file]))).headers as unknown as Record<string, unknown>;
+  assert.equal(headers['Impersonate-User'], 'system:serviceaccount:flink:operator');
+  assert.equal(headers['Impersonate-Uid'], '42');
+  assert.deepEqual(headers['Impersonate-Group'], ['system:serviceaccounts', 'ops']);
+  assert.deepEqual(headers['Impersonate-Extra-reason%2Fwhy'], ['testing']);
+});
