@@ -910,9 +910,11 @@ function followSnapshots(p: Planner): void {
     p.actions.push({ type: 'triggerCheckpoint', jobId, triggerType: 'MANUAL' });
     return p.progress();
   }
-  // Counted from the last periodic snapshot, or from the deploy before the first one.
+  // Counted from the last periodic snapshot. Before the first one: from the job's start (an
+  // in-place rescale keeps it, so frequent autoscaling cannot postpone it), else from the deploy.
+  const jobStart = Number(p.jobStatus.startTime) || undefined;
   const dueAt = (trigger: PeriodicTrigger | undefined, last: number | undefined) =>
-    trigger?.nextAfter(last ?? p.recon.reconciliationTimestamp ?? p.now);
+    trigger?.nextAfter(last ?? jobStart ?? p.recon.reconciliationTimestamp ?? p.now);
   const savepointDue = dueAt(p.policy.periodicSavepoint, sp.lastPeriodicSavepointTimestamp);
   if (savepointDue !== undefined && savepointDue <= p.now) {
     Object.assign(sp, { triggerType: 'PERIODIC', triggerTimestamp: p.now, formatType: format });

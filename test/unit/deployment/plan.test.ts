@@ -563,6 +563,14 @@ describe('snapshots', () => {
     assert.deepEqual(types(due.actions), ['triggerSavepoint']);
   });
 
+  test('the first periodic savepoint counts from the job start, which an in-place rescale keeps', () => {
+    const status = runningStatus(spec());
+    status.jobStatus!.startTime = String(NOW - 120_000);
+    status.reconciliationStatus!.reconciliationTimestamp = NOW - 1_000; // a rescale just now
+    const due = plan(resource(spec(), status), observed(), { periodicSavepoint: every('1 min') });
+    assert.deepEqual(types(due.actions), ['triggerSavepoint']);
+  });
+
   test('periodic checkpoints on a Quartz cron schedule fire at the first tick after the last one', () => {
     const status = runningStatus(spec());
     const minute = Math.floor(NOW / 60_000) * 60_000;
