@@ -11,9 +11,15 @@ import { JobOptions } from './options.ts';
 
 export const PARALLELISM_OVERRIDES_KEY = 'pipeline.jobvertex-parallelism-overrides';
 
-/** In-place rescaling is switched on and the cluster runs the adaptive scheduler. */
-export function inPlaceScalingConfigured(config: OperatorConfig): boolean {
-  const scheduler = (config.raw('jobmanager.scheduler') ?? '').trim().toLowerCase();
+/**
+ * In-place rescaling is switched on (`config`: the resource's) and the cluster runs the adaptive
+ * scheduler (`clusterConfig`: a session job's own configuration cannot change its cluster's).
+ */
+export function inPlaceScalingConfigured(
+  config: OperatorConfig,
+  clusterConfig: OperatorConfig = config,
+): boolean {
+  const scheduler = (clusterConfig.raw('jobmanager.scheduler') ?? '').trim().toLowerCase();
   return config.get(JobOptions.inPlaceScaling) && scheduler === 'adaptive';
 }
 

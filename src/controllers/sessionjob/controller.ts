@@ -222,8 +222,9 @@ export function createSessionJobController(
     await recordAll(ctx, afterObservation.events);
     if (!validationError) spec = await autoscaleSessionJob(raw, spec, status, observed, ctx);
 
+    const clusterConfig = resourceConfig(ctx.config, observed.deployment?.spec.flinkConfiguration);
     const inPlaceScaling =
-      inPlaceScalingConfigured(observed.config) &&
+      inPlaceScalingConfigured(observed.config, clusterConfig) &&
       flinkSupportsInPlaceScaling(observed.deployment?.spec.flinkVersion);
     const runningParallelism = inPlaceScaling ? await overriddenParallelism(status, observed) : undefined;
     const decision = plan({
