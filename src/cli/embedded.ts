@@ -18,6 +18,7 @@ import { freePort } from '../devcluster/ports.ts';
 import { isRunning, logTail, startProcess } from '../devcluster/processes.ts';
 import { binDir } from '../devcluster/versions.ts';
 import { localUp, type LocalOptions } from './local.ts';
+import { errorMessage } from '../controllers/common/status-error.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const EXAMPLE_MANIFEST = path.join(ROOT, 'examples', 'local-application.yaml');
@@ -70,7 +71,7 @@ export async function embedded(opts: LocalOptions & { waitMs?: number }): Promis
     if (line !== last) say(line);
     last = line;
     if (jobState === 'RUNNING' && d.status?.lifecycleState === 'STABLE') break;
-    if (d.status?.error) say(`  status.error: ${d.status.error}`);
+    if (d.status?.error) say(`  status.error: ${errorMessage(d.status.error)}`);
     if (Date.now() > deadline) {
       say(`the job did not reach RUNNING in time; see \`kubectl describe flinkdeployment ${name}\``);
       return 1;
