@@ -35,6 +35,24 @@ function config(opts: {
   };
 }
 
+/** A kubeconfig whose one context `x` joins cluster `c` (at 127.0.0.1:6443 unless given) and user `u`. */
+function oneContext(
+  dir: string,
+  user: Record<string, unknown> | undefined,
+  cluster: Record<string, unknown> = { server: 'https://127.0.0.1:6443' },
+): string {
+  return writeConfig(
+    dir,
+    'config',
+    config({
+      current: 'x',
+      contexts: [['x', { cluster: 'c', ...(user ? { user: 'u' } : {}) }]],
+      clusters: [['c', cluster]],
+      ...(user ? { users: [['u', user]] as [string, Record<string, unknown>][] } : {}),
+    }),
+  );
+}
+
 async function applied(kc: KubeConfig): Promise<https.RequestOptions & { headers: Record<string, string> }> {
   const options: https.RequestOptions = {};
   await kc.applyToHTTPSOptions(options);
@@ -86,18 +104,7 @@ test('file paths are relative to the kubeconfig, tokens and basic auth become he
     },
   ];
   const withUser = (user: Record<string, unknown>) =>
-    KubeConfig.loadFiles([
-      writeConfig(
-        dir,
-        'config',
-        config({
-          current: 'x',
-          contexts: [['x', { cluster: 'c', user: 'u' }]],
-          clusters: [cluster],
-          users: [['u', user]],
-        }),
-      ),
-    ]);
+    KubeConfig.loadFiles([oneContext(dir, user, cluster[1])]);
 
   const tokenFile = await applied(withUser({ tokenFile: 'token' }));
   assert.equal(String(tokenFile.ca), 'FILE-CA');
@@ -112,15 +119,10 @@ test('file paths are relative to the kubeconfig, tokens and basic auth become he
 
 test('insecure-skip-tls-verify turns off server verification', async () => {
   const dir = tempDir();
-  const file = writeConfig(
-    dir,
-    'config',
-    config({
-      current: 'x',
-      contexts: [['x', { cluster: 'c' }]],
-      clusters: [['c', { server: 'https://127.0.0.1:6443', 'insecure-skip-tls-verify': true }]],
-    }),
-  );
+  const file = oneContext(dir, undefined, {
+    server: 'https://127.0.0.1:6443',
+    'insecure-skip-tls-verify': true,
+  });
   assert.equal((await applied(KubeConfig.loadFiles([file]))).rejectUnauthorized, false);
 });
 
@@ -390,16 +392,7 @@ process.stdout.write(JSON.stringify({ status: { token: 'after-eof' + input.lengt
   );
   assert.equal((await applied(kc)).headers.Authorization, 'Bearer after-eof0');
 
-  const file = writeConfig(
-    dir,
-    'config',
-    config({
-      current: 'x',
-      contexts: [['x', { cluster: 'c', user: 'u' }]],
-      clusters: [['c', { server: 'https://127.0.0.1:6443' }]],
-      users: [['u', { exec: { command: 'kubelogin', interactiveMode: 'Always' } }]],
-    }),
-  );
+  const file = oneContext(dir, { exec: { command: 'kubelogin', interactiveMode: 'Always' } });
   assert.throws(() => KubeConfig.loadFiles([file]), /needs a terminal \(interactiveMode: Always\)/);
 });
 
@@ -421,27 +414,13 @@ test('a credential handed out inside the renewal margin is used for half its rem
 
 test('impersonation (as, as-uid, as-groups, as-user-extra) becomes Impersonate-* headers', async () => {
   const dir = tempDir();
-  const file = writeConfig(
-    dir,
-    'config',
-    config({
-      current: 'x',
-      contexts: [['x', { cluster: 'c', user: 'u' }]],
-      clusters: [['c', { server: 'https://127.0.0.1:6443' }]],
-      users: [
-        [
-          'u',
-          {
-            token: 'admin',
-            as: 'system:serviceaccount:flink:operator',
-            'as-uid': '42',
-            'as-groups': ['system:serviceaccounts', 'ops'],
-            'as-user-extra': { 'reason/why': ['testing'] },
-          },
-        ],
-      ],
-    }),
-  );
+  const file = oneContext(dir, {
+    token: 'admin',
+    as: 'system:serviceaccount:flink:operator',
+    'as-uid': '42',
+    'as-groups': ['system:serviceaccounts', 'ops'],
+    'as-user-extra': { 'reason/why': ['testing'] },
+  });
   const headers = (await applied(KubeConfig.loadFiles([file]))).headers as unknown as Record<string, unknown>;
   assert.equal(headers['Impersonate-User'], 'system:serviceaccount:flink:operator');
   assert.equal(headers['Impersonate-Uid'], '42');
