@@ -107,15 +107,15 @@ export function tuneTaskManagerMemory(input: MemoryTuningInput): MemoryTuning | 
     totalFlinkMemory(spec) + (heap - jvmHeap(spec)) + (managed - spec.managed) + (network - spec.network);
   const changes: ConfigChanges = {
     overrides: {
-      [TM_MEMORY.processSize]: formatSize(process),
+      [TM_MEMORY.processSize]: formatMemorySize(process),
       // The heap is what remains once the other parts are set: no absolute heap sizes, which would
       // contradict a process size the user changes later.
-      [TM_MEMORY.frameworkHeap]: formatSize(0),
+      [TM_MEMORY.frameworkHeap]: formatMemorySize(0),
       [TM_MEMORY.managedFraction]: formatDouble(ceilingFraction(managed, flink)),
-      [TM_MEMORY.networkMin]: formatSize(network),
-      [TM_MEMORY.networkMax]: formatSize(network),
+      [TM_MEMORY.networkMin]: formatMemorySize(network),
+      [TM_MEMORY.networkMax]: formatMemorySize(network),
       [TM_MEMORY.overheadFraction]: formatDouble(ceilingFraction(spec.overhead, process)),
-      [TM_MEMORY.metaspace]: formatSize(metaspace),
+      [TM_MEMORY.metaspace]: formatMemorySize(metaspace),
     },
     removals: [TM_MEMORY.flinkSize, TM_MEMORY.taskHeap, TM_MEMORY.managedSize, TM_MEMORY.managedSizeLegacy],
   };
@@ -225,9 +225,4 @@ function integer(text: string | undefined, fallback: number): number {
 function ceilingFraction(part: number, whole: number): number {
   if (whole <= 0) return 0;
   return Number((BigInt(part) * 1000n + BigInt(whole) - 1n) / BigInt(whole)) / 1000;
-}
-
-/** A size as Flink prints one ("120 mb", "13760 kb", "0 bytes"). */
-function formatSize(bytes: number): string {
-  return bytes === 0 ? '0 bytes' : formatMemorySize(bytes);
 }

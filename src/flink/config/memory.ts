@@ -28,8 +28,9 @@ export function parseResourceMemory(value: string | number): number {
   return Math.floor(parsed.value);
 }
 
-/** A byte count the way Flink prints a memory size: the largest exact unit ("2 gb", "1536 mb"). */
+/** A byte count the way Flink prints a memory size: the largest exact unit ("2 gb", "1536 mb", "0 bytes"). */
 export function formatMemorySize(bytes: number): string {
+  if (bytes === 0) return '0 bytes';
   let chosen: readonly [number, readonly string[]] = FLINK_MEMORY_UNITS[0]!;
   for (const unit of FLINK_MEMORY_UNITS) {
     if (bytes % unit[0] === 0) chosen = unit;
