@@ -48,6 +48,14 @@ export function parallelismOverrides(
   return parseOverrides(flattenFlinkConfiguration(flinkConfiguration)[PARALLELISM_OVERRIDES_KEY]);
 }
 
+/** The overrides a running job does not run with: its scheduler's bound for the vertex differs. */
+export function driftedOverrides(
+  overrides: Record<string, number>,
+  bounds: Record<string, number>,
+): [vertex: string, target: number][] {
+  return Object.entries(overrides).filter(([v, target]) => bounds[v] !== undefined && bounds[v] !== target);
+}
+
 /**
  * Whether going from `before` to `after` overrides can happen in place: there are overrides, and
  * no vertex loses its own, since going back to the job's parallelism needs a redeploy.

@@ -21,6 +21,7 @@ import type {
 import { flattenFlinkConfiguration } from '../../flink/config/effective.ts';
 import {
   PARALLELISM_OVERRIDES_KEY,
+  driftedOverrides,
   flinkIgnoresSubmittedOverrides,
   flinkSupportsInPlaceScaling,
   overridesRescalableInPlace,
@@ -347,8 +348,8 @@ function keepNonces(spec: FlinkDeploymentSpec, previous: FlinkDeploymentSpec | u
   spec.job = job;
 }
 
-function startUpgrade(p: Planner, diff: SpecDiff): void {
-  const last = p.last!;
+/** The Event of a spec change being acted on, once per generation. */
+function specChanged(p: Planner, diff: SpecDiff): void {
   p.event(
     'Normal',
     'SpecChanged',
@@ -356,6 +357,11 @@ function startUpgrade(p: Planner, diff: SpecDiff): void {
     'Operator',
     `SpecChange: ${p.generation}`,
   );
+}
+
+function startUpgrade(p: Planner, diff: SpecDiff): void {
+  const last = p.last!;
+  specChanged(p, diff);
   warnIneffectiveOverrides(p);
   if (!last.spec.job || !p.spec.job) {
     // Session cluster (or a change between session and application): replace the cluster.
@@ -648,13 +654,7 @@ function rescaleJobInPlace(p: Planner, diff: SpecDiff): boolean {
   if (p.status.jobStatus?.state !== 'RUNNING' || !p.observed.job?.found) return false;
   const after = parallelismOverrides(p.spec.flinkConfiguration);
   if (!overridesRescalableInPlace(parallelismOverrides(p.last!.spec.flinkConfiguration), after)) return false;
-  p.event(
-    'Normal',
-    'SpecChanged',
-    `${diff.type} change(s) detected (${diff.changes.join(', ')}), starting reconciliation.`,
-    'Operator',
-    `SpecChange: ${p.generation}`,
-  );
+  specChanged(p, diff);
   p.actions.push({ type: 'rescaleJob', jobId, parallelism: after });
   p.event('Normal', 'Scaling', 'In-place scaling triggered', 'Job');
   recordScaledSpec(p);
@@ -671,9 +671,7 @@ function reapplyOverrides(p: Planner): boolean {
   const bounds = p.observed.vertexUpperBounds;
   if (!p.policy.inPlaceScaling || !bounds || !jobId) return false;
   const overrides = parallelismOverrides(p.last!.spec.flinkConfiguration);
-  const drifted = Object.entries(overrides).filter(
-    ([v, target]) => bounds[v] !== undefined && bounds[v] !== target,
-  );
+  const drifted = driftedOverrides(overrides, bounds);
   if (drifted.length === 0) return false;
   p.actions.push({ type: 'rescaleJob', jobId, parallelism: overrides });
   p.event(

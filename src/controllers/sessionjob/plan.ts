@@ -7,6 +7,7 @@ import type { FlinkSessionJobSpec } from '../../api/index.ts';
 import type { EventInput } from '../../runtime/index.ts';
 import {
   PARALLELISM_OVERRIDES_KEY,
+  driftedOverrides,
   overridesRescalableInPlace,
   parallelismOverrides,
 } from '../common/in-place-scaling.ts';
@@ -214,8 +215,7 @@ function reapplyOverrides(input: PlanInput, recorded: FlinkSessionJobSpec): Step
   if (job.kind !== 'found' || job.state !== 'RUNNING') return undefined;
   if ((recorded.job?.state ?? 'running') !== 'running') return undefined;
   const overrides = parallelismOverrides(recorded.flinkConfiguration);
-  const drifted = Object.entries(overrides).some(([v, p]) => running[v] !== undefined && running[v] !== p);
-  return drifted
+  return driftedOverrides(overrides, running).length > 0
     ? { type: 'rescale', jobId, parallelism: overrides, otherwise: { type: 'none' } }
     : undefined;
 }
