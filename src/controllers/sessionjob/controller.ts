@@ -4,6 +4,7 @@
  * writes the status first, so a restart in between resumes the step instead of repeating it.
  */
 import {
+  API_VERSION,
   applySessionJobDefaults,
   TARGET_SESSION_LABEL,
   validateSessionJob,
@@ -60,8 +61,6 @@ import { statusUnchanged } from '../common/status-equality.ts';
 
 export const SESSION_JOB_FINALIZER = 'flinksessionjobs.flink.apache.org/finalizer';
 
-const FLINK_SESSION_JOBS_API_VERSION = 'flink.apache.org/v1beta1';
-
 export const FLINK_SESSION_JOBS: ResourceType = {
   group: 'flink.apache.org',
   version: 'v1beta1',
@@ -84,6 +83,7 @@ interface Observed {
   job: FlinkSessionJob;
   spec: FlinkSessionJobSpec;
   config: OperatorConfig;
+  clusterConfig: OperatorConfig;
   deployment?: FlinkDeployment;
   session: SessionState;
   rest?: FlinkRestClient;
@@ -160,11 +160,9 @@ export function createSessionJobController(
     const deployment = deploymentName
       ? await readDeployment(ctx.client, namespace, deploymentName, ctx.signal)
       : undefined;
-    const config = resourceConfig(
-      ctx.config,
-      deployment?.spec.flinkConfiguration,
-      job.spec.flinkConfiguration,
-    );
+    // The cluster's configuration decides how it runs jobs (its scheduler); the job's adds to it.
+    const clusterConfig = resourceConfig(ctx.config, deployment?.spec.flinkConfiguration);
+    const config = resourceConfig(clusterConfig, job.spec.flinkConfiguration);
     const session = sessionState(namespace, deploymentName, deployment);
     let rest: FlinkRestClient | undefined;
     if (deployment && session.kind === 'ready') {
@@ -173,7 +171,7 @@ export function createSessionJobController(
     }
     const jobId = raw.status?.jobStatus?.jobId;
     const flinkJob = rest && jobId ? await lookUpJob(rest, jobId) : ({ kind: 'none' } as const);
-    return { job, spec: job.spec, config, deployment, session, rest, flinkJob };
+    return { job, spec: job.spec, config, clusterConfig, deployment, session, rest, flinkJob };
   }
 
   async function reconcile(raw: FlinkSessionJob, ctx: Ctx): Promise<Action> {
@@ -222,9 +220,8 @@ export function createSessionJobController(
     await recordAll(ctx, afterObservation.events);
     if (!validationError) spec = await autoscaleSessionJob(raw, spec, status, observed, ctx);
 
-    const clusterConfig = resourceConfig(ctx.config, observed.deployment?.spec.flinkConfiguration);
     const inPlaceScaling =
-      inPlaceScalingConfigured(observed.config, clusterConfig) &&
+      inPlaceScalingConfigured(observed.config, observed.clusterConfig) &&
       flinkSupportsInPlaceScaling(observed.deployment?.spec.flinkVersion);
     const runningParallelism = inPlaceScaling ? await overriddenParallelism(status, observed) : undefined;
     const decision = plan({
@@ -257,7 +254,7 @@ export function createSessionJobController(
     // The ConfigMap's owner reference needs the kind, which objects from a cache may lack.
     const job: FlinkSessionJob = {
       ...raw,
-      apiVersion: FLINK_SESSION_JOBS_API_VERSION,
+      apiVersion: API_VERSION,
       kind: 'FlinkSessionJob',
       spec,
       status,
