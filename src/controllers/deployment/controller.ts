@@ -129,7 +129,7 @@ async function reconcileDeployment(obj: Resource, ctx: Ctx, deps: DeploymentCont
     signal: ctx.signal,
   });
   const now = (deps.now ?? Date.now)();
-  if (!validationError) resource = await autoscaleDeployment(resource, observed, ctx, config, deps, now);
+  if (!validationError) resource = await autoscaleDeployment(resource, observed, ctx, config, now);
   const plan = planDeployment({
     resource,
     observed,
@@ -159,17 +159,15 @@ function autoscaleDeployment(
   observed: ObservedDeployment,
   ctx: Ctx,
   config: OperatorConfig,
-  deps: DeploymentControllerDeps,
   now: number,
 ): Promise<Resource> {
   const timeoutMs = config.get(JobOptions.clientTimeout);
+  const baseUrl = observed.restUrl;
   return autoscale(resource, observed.job?.found === true && observed.job.state === 'RUNNING', {
     client: ctx.client,
     config,
-    rest: async () => {
-      const baseUrl = await deps.restUrl(ctx.client, resource, config);
-      return baseUrl ? new FlinkRestClient({ baseUrl, timeoutMs }) : undefined;
-    },
+    // The address observation just reached: resolving it again would repeat its lookups.
+    rest: async () => (baseUrl ? new FlinkRestClient({ baseUrl, timeoutMs }) : undefined),
     recordEvent: (e) => ctx.recordEvent({ ...e, component: 'Operator' }),
     metrics: ctx.autoscalerMetrics,
     cluster: resource,

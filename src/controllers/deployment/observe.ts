@@ -108,6 +108,7 @@ export async function observeDeployment(
     }
     const jobs = await rest.jobs();
     observed.rest = 'ok';
+    observed.restUrl = baseUrl;
     const jobId = status.jobStatus?.jobId;
     if (deployment.spec.job || last?.spec.job) {
       const job = jobs.find((j) => j.jid === jobId);

@@ -40,6 +40,8 @@ export interface ObservedDeployment {
   jobManager: ObservedJobManager;
   /** Whether the JobManager REST API answered; undefined when it was not asked. */
   rest?: 'ok' | 'unreachable';
+  /** The JobManager REST address that answered, for this reconcile's later calls. */
+  restUrl?: string;
   /** The job with the id recorded in status (application clusters), when the REST API answered. */
   job?: ObservedJob;
   /** The job's failure cause when it FAILED (root exception). */
