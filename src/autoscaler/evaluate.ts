@@ -51,11 +51,37 @@ function inputRate(samples: MetricSample[], vertex: string): number | undefined 
 }
 
 /**
- * Records per second flowing over the edge `from -> to`: the downstream vertex's input when it has
- * only this input, its input minus what the other inputs send when those send nowhere else, else
- * the upstream vertex's whole output.
+ * Records per second flowing over the edge `from -> to`, as demanded by `from`. What `to` takes is
+ * the downstream vertex's input when it has only this input, its input minus what the other
+ * inputs send when those send nowhere else, else the upstream vertex's whole output. A saturated
+ * vertex takes only what it can while the network buffers in between still fill up, so when `from`
+ * sends to `to` alone, what it sends counts when that is more.
  */
 function edgeRate(
+  topology: JobTopology,
+  samples: MetricSample[],
+  from: string,
+  to: string,
+): number | undefined {
+  const sent = sentOnlyTo(topology, samples, from, to);
+  const taken = edgeIntake(topology, samples, from, to);
+  if (sent === undefined) return taken;
+  return taken === undefined ? sent : Math.max(sent, taken);
+}
+
+/** The output rate of `from` when all of it goes to `to`. */
+function sentOnlyTo(
+  topology: JobTopology,
+  samples: MetricSample[],
+  from: string,
+  to: string,
+): number | undefined {
+  const upstream = topology.vertices.find((v) => v.id === from);
+  if (upstream?.outputs.length !== 1 || upstream.outputs[0] !== to) return undefined;
+  return rate(samples, from, 'numRecordsOut');
+}
+
+function edgeIntake(
   topology: JobTopology,
   samples: MetricSample[],
   from: string,

@@ -77,6 +77,88 @@ describe('scale up', () => {
   });
 });
 
+describe('records in flight', () => {
+  // Recorded on Flink 2.2.1 (the autoscaler e2e job): the source reads 100 records/s; the keyed
+  // vertex, busy all the time, takes 66/s. The source is not back-pressured yet: what the keyed
+  // vertex cannot take fills the network buffers between them.
+  const SOURCE = 'bc764cd8ddf7a0cff126f51c16239658';
+  const WORK = '20ba6b65f97481d5570070de90e4e791';
+  const recorded: [number, number, number][] = [
+    [0, 10669, 7037],
+    [10_035, 11676, 7702],
+    [20_068, 12682, 8366],
+  ];
+  const samples = recorded.map(([dt, sourceRecords, workRecords]) => ({
+    time: T0 + dt,
+    vertices: {
+      [SOURCE]: {
+        busyTimeMaxMs: 8,
+        busyTimeAvgMs: 8,
+        numRecordsIn: sourceRecords,
+        numRecordsOut: sourceRecords,
+        sourceRecordsInPerSecond: 100,
+        backPressuredTimeAvgMs: 0,
+      },
+      [WORK]: {
+        busyTimeMaxMs: 1000,
+        busyTimeAvgMs: 1000,
+        numRecordsInPerSecond: 66,
+        numRecordsIn: workRecords,
+        numRecordsOut: 0,
+      },
+    },
+    global: {},
+  }));
+  const topology = {
+    vertices: [
+      { id: SOURCE, name: 'Source', parallelism: 1, maxParallelism: 128, inputs: [], outputs: [WORK] },
+      {
+        id: WORK,
+        name: 'Work',
+        parallelism: 1,
+        maxParallelism: 128,
+        inputs: [{ id: SOURCE, shipStrategy: 'HASH' }],
+        outputs: [],
+      },
+    ],
+  };
+
+  test('a saturated vertex is sized for what its input sends, not for what it manages to take', () => {
+    const d = decide({
+      settings: settings({ 'job.autoscaler.vertex.max-parallelism': '4' }),
+      topology,
+      samples,
+      state: structuredClone(EMPTY_STATE),
+      now: samples.at(-1)!.time,
+      taskManager: TM,
+    });
+    const work = d.evaluation.vertices[WORK]!;
+    assert.ok(Math.abs(work.targetDataRate - 100.3) < 0.5, `target ${work.targetDataRate}`);
+    assert.ok(work.trueProcessingRate < 67);
+    assert.ok(d.scaled[WORK], 'the keyed vertex scales up');
+    assert.ok(d.scaled[WORK].newParallelism >= 2);
+    assert.equal(d.scaled[SOURCE], undefined);
+  });
+
+  test('when its input sends no more than it takes, a vertex within its band is left alone', () => {
+    const caughtUp = structuredClone(samples);
+    caughtUp.forEach(
+      (s, i) => (s.vertices[SOURCE]!.numRecordsOut = s.vertices[WORK]!.numRecordsIn = 7037 + 660 * i),
+    );
+    caughtUp.forEach((s) => (s.vertices[SOURCE]!.numRecordsIn = s.vertices[SOURCE]!.numRecordsOut));
+    caughtUp.forEach((s) => (s.vertices[WORK]!.busyTimeMaxMs = s.vertices[WORK]!.busyTimeAvgMs = 800));
+    const d = decide({
+      settings: settings(),
+      topology,
+      samples: caughtUp,
+      state: structuredClone(EMPTY_STATE),
+      now: caughtUp.at(-1)!.time,
+      taskManager: TM,
+    });
+    assert.equal(d.scaled[WORK], undefined);
+  });
+});
+
 describe('scale down', () => {
   test('an idle job scales down, by at most scale-down.max-factor per step', () => {
     const d = decide(input(models([8, 8, 8]), 100));
