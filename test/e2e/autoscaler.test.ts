@@ -132,6 +132,16 @@ test('under load the keyed vertex scales up in place; without load it scales bac
   assert.equal(cm.metadata?.labels?.component, 'autoscaler');
   assert.equal(cm.metadata?.labels?.app, NAME);
   assert.match(cm.data?.parallelismOverrides ?? '', new RegExp(`:${scaledUp}`));
+  // The decision is on the operator's Prometheus endpoint, per vertex of this deployment.
+  const resource = `namespace="${env.namespace}",name="${NAME}",kind="FlinkDeployment"`;
+  const metrics = await (await fetch(`http://127.0.0.1:${env.operator.metricsPort}/metrics`)).text();
+  assert.match(metrics, new RegExp(`flink_operator_autoscaler_scalings_total\\{${resource}\\} [1-9]`));
+  assert.match(
+    metrics,
+    new RegExp(
+      `flink_operator_autoscaler_vertex_metric\\{${resource},vertex="\\w+",metric="TRUE_PROCESSING_RATE"`,
+    ),
+  );
   // In place: the same job keeps running, no upgrade happened.
   const afterUp = await waitFor(env, NAME, 'RUNNING and STABLE after scaling up', runningAndStable);
   assert.equal(afterUp.status!.jobStatus!.jobId, jobId);

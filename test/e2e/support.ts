@@ -47,6 +47,8 @@ export async function e2eEnv(prefix: string): Promise<E2eEnv> {
       }),
       log: createLogger({ level: process.env.LOG_LEVEL ?? 'warn' }),
       healthPort: 0,
+      metricsPort: 0,
+      host: '127.0.0.1',
     });
   const env: E2eEnv = {
     kc,
