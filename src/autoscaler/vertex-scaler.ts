@@ -139,11 +139,14 @@ function round(value: number): string {
 }
 
 /**
- * Limits and alignment. A source with known partitions, or a vertex fed by keyBy, spreads N
- * partitions or key groups over its subtasks: a parallelism that does not divide N leaves some
- * subtasks with more than others, so the result moves up to the first parallelism that divides N
- * (EVENLY_SPREAD) or that at least lowers the per-subtask share (BALANCED). A parallelism never
- * exceeds N.
+ * Limits and alignment. The target is clamped to the parallelism limits and the vertex's max
+ * parallelism. A source with known partitions, or a vertex fed by keyBy, spreads N partitions or
+ * key groups over its subtasks: a parallelism that does not divide N leaves some subtasks with more
+ * than others, so the target moves up to the first parallelism that divides N (EVENLY_SPREAD) or
+ * that at least lowers the per-subtask share (BALANCED). A scale-up searches up to N (or the
+ * limits, when lower); a scale-down searches only up to the current parallelism. When that region
+ * holds no such value the target stays as computed: alignment never blocks a scaling, and N
+ * bounds only the search, not the parallelism.
  */
 export function align(
   vertex: VertexInfo,
@@ -153,15 +156,15 @@ export function align(
   upperLimit: number,
   settings: Pick<AutoscalerSettings, 'alignmentMode'>,
 ): number {
-  const maxParallelism = vertex.maxParallelism;
-  const n = vertex.sourcePartitions && vertex.sourcePartitions > 0 ? vertex.sourcePartitions : maxParallelism;
-  const upperBound = Math.min(maxParallelism, upperLimit, n);
+  const upperBound = Math.min(vertex.maxParallelism, upperLimit);
   const target = Math.max(1, Math.min(Math.max(lowerLimit, raw), upperBound));
   if (target === current || settings.alignmentMode === 'OFF') return target;
+  const partitions = vertex.sourcePartitions ?? 0;
   const keyed = vertex.inputs.some((i) => i.shipStrategy.toUpperCase() === 'HASH');
-  const partitioned = vertex.inputs.length === 0 && (vertex.sourcePartitions ?? 0) > 0;
-  if (!keyed && !partitioned) return target;
-  const regionEnd = target > current ? upperBound : Math.min(current, upperBound);
+  if (partitions <= 0 && !keyed) return target;
+  const n = partitions > 0 ? partitions : vertex.maxParallelism;
+  const searchEnd = Math.min(n, upperBound);
+  const regionEnd = target > current ? searchEnd : Math.min(current, searchEnd);
   const loadReducing = settings.alignmentMode === 'BALANCED';
   for (let p = target; p <= regionEnd; p++) {
     if (n % p === 0 || (loadReducing && Math.floor(n / p) < Math.floor(n / target))) return p;

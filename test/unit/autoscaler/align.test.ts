@@ -39,10 +39,19 @@ test('OFF and vertices not fed by keyBy keep the computed parallelism', () => {
   assert.equal(align(forward, 2, 5, 1, 200, { alignmentMode: 'EVENLY_SPREAD' }), 5);
 });
 
-test('a source never gets more subtasks than partitions, and spreads them evenly', () => {
-  assert.equal(align(source(10), 2, 30, 1, 200, { alignmentMode: 'EVENLY_SPREAD' }), 10);
+test('a source spreads evenly over its partitions when a divisor is within reach', () => {
   assert.equal(align(source(10), 2, 4, 1, 200, { alignmentMode: 'EVENLY_SPREAD' }), 5);
   assert.equal(align(source(12), 2, 5, 1, 200, { alignmentMode: 'EVENLY_SPREAD' }), 6);
+});
+
+test('partitions bound only the search: beyond them the computed parallelism stands', () => {
+  const kafka = { ...source(8), parallelism: 4 };
+  for (const alignmentMode of ['BALANCED', 'EVENLY_SPREAD', 'OFF'] as const) {
+    assert.equal(align(kafka, 4, 12, 1, 200, { alignmentMode }), 12, alignmentMode);
+  }
+  assert.equal(align(source(10), 2, 30, 1, 200, { alignmentMode: 'EVENLY_SPREAD' }), 30);
+  // 7 partitions have no divisor between 3 and 7 but 7 itself; a scale-down from 6 keeps 3.
+  assert.equal(align({ ...source(7), parallelism: 6 }, 6, 3, 1, 200, { alignmentMode: 'EVENLY_SPREAD' }), 3);
 });
 
 test('a scale-down aligns within the current parallelism, or stays', () => {
