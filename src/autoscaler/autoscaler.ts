@@ -18,11 +18,12 @@ import type { AutoscalerMetricsSink, KubeClient, Logger, OperatorConfig } from '
 import { parseReconciledSpec } from '../controllers/common/reconciled-spec.ts';
 import { collect } from './collect.ts';
 import { dueEvents } from './events.ts';
-import { decide, type TaskManagerResources } from './decide.ts';
+import { decide } from './decide.ts';
 import { applyConfigChanges } from './memory-tuning.ts';
 import { decisionOutcome, evaluationMetrics } from './metrics.ts';
 import { AutoscalerOptions, autoscalerSettings, type AutoscalerSettings } from './options.ts';
 import { AutoscalerStateStore, formatOverrides, parseOverrides } from './store.ts';
+import { clusterTaskManagerResources } from './task-manager-resources.ts';
 import { EMPTY_STATE, type AutoscalerEvent, type AutoscalerState } from './types.ts';
 import { addSample, collectionDue } from './window.ts';
 
@@ -165,7 +166,9 @@ async function step(
     samples: state.metrics,
     state,
     now: deps.now,
-    ...(deps.cluster ? { taskManager: taskManagerResources(deps.cluster, deps.config) } : {}),
+    ...(deps.cluster
+      ? { taskManager: clusterTaskManagerResources(deps.cluster, Object.fromEntries(deps.config.entries())) }
+      : {}),
     ...(isDeployment(deployment)
       ? { flinkConfig: effectiveConfiguration(deployment, Object.fromEntries(deps.config.entries())) }
       : {}),
@@ -191,15 +194,6 @@ async function recordEvents(
       messageKey: e.messageKey ?? e.key,
     });
   }
-}
-
-function taskManagerResources(deployment: FlinkDeployment, config: OperatorConfig): TaskManagerResources {
-  const resource = deployment.spec.taskManager?.resource;
-  return {
-    cpu: resource?.cpu ?? 1,
-    memoryBytes: resource?.memory ? parseResourceMemory(resource.memory) : 0,
-    slots: Number(config.raw(KEYS.slots) ?? 1) || 1,
-  };
 }
 
 /**

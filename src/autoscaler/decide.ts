@@ -98,7 +98,7 @@ export function decide(input: DecisionInput): Decision {
     input.taskManager && tuning
       ? { ...input.taskManager, memoryBytes: tuning.processMemoryBytes }
       : input.taskManager;
-  if (taskManager && exceedsQuota(topology, parallelism, taskManager, settings)) {
+  if (taskManager && exceedsQuota(candidates, taskManager, settings)) {
     events.push({
       type: 'Warning',
       reason: 'ResourceQuotaReached',
@@ -188,20 +188,27 @@ function memoryPressure(
 }
 
 /**
- * With the default slot sharing, a job needs as many slots as its widest vertex, so
- * ceil(max parallelism / slots per TaskManager) TaskManagers.
+ * Whether the TaskManagers the decision adds push the job past `quota.cpu` or `quota.memory`.
+ * Counted as the compatible operator counts them: the slots are the widest of the vertices that
+ * change (with slot sharing, one slot holds a subtask of each vertex; the collected topology only
+ * knows the default slot sharing group, so there is one group to count), before and after, and the
+ * TaskManagers are those slots over the slots per TaskManager, rounded down. A decision that does
+ * not add TaskManagers, a scale-down in particular, is never blocked.
  */
 export function exceedsQuota(
-  topology: JobTopology,
-  parallelism: (vertexId: string) => number,
+  scaled: Record<string, Pick<ScalingSummary, 'currentParallelism' | 'newParallelism'>>,
   tm: TaskManagerResources,
   settings: Pick<AutoscalerSettings, 'quotaCpu' | 'quotaMemoryBytes'>,
 ): boolean {
   if (settings.quotaCpu === undefined && settings.quotaMemoryBytes === undefined) return false;
-  const slots = Math.max(...topology.vertices.map((v) => parallelism(v.id)));
-  const taskManagers = Math.ceil(slots / Math.max(1, tm.slots));
-  if (settings.quotaCpu !== undefined && taskManagers * tm.cpu > settings.quotaCpu) return true;
-  return settings.quotaMemoryBytes !== undefined && taskManagers * tm.memoryBytes > settings.quotaMemoryBytes;
+  const changes = Object.values(scaled);
+  const slotsPerTaskManager = Math.max(1, tm.slots);
+  const taskManagers = (slots: number) => Math.floor(slots / slotsPerTaskManager);
+  const before = taskManagers(Math.max(0, ...changes.map((s) => s.currentParallelism)));
+  const after = taskManagers(Math.max(0, ...changes.map((s) => s.newParallelism)));
+  if (after <= before) return false;
+  if (settings.quotaCpu !== undefined && after * tm.cpu > settings.quotaCpu) return true;
+  return settings.quotaMemoryBytes !== undefined && after * tm.memoryBytes > settings.quotaMemoryBytes;
 }
 
 /**

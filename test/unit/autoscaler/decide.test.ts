@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { decide, type DecisionInput } from '../../../src/autoscaler/decide.ts';
+import { decide, exceedsQuota, type DecisionInput } from '../../../src/autoscaler/decide.ts';
 import { EMPTY_STATE, type AutoscalerState } from '../../../src/autoscaler/types.ts';
 import { pipeline, series, settings, type VertexModel } from './series.ts';
 
@@ -259,6 +259,12 @@ describe('limits', () => {
     assert.ok(enough.scaled.source);
   });
 
+  test('a scale-down is never blocked by the quota, even when the job is above it', () => {
+    const d = decide(input(models([8, 8, 8]), 100, { 'job.autoscaler.quota.cpu': '2' }));
+    assert.equal(d.scaled.source?.newParallelism, 4);
+    assert.ok(!d.events.some((e) => e.reason === 'ResourceQuotaReached'));
+  });
+
   test('with scaling.enabled false the recommendation is reported but not applied', () => {
     const d = decide(input(models([1, 1, 1]), 5000, { 'job.autoscaler.scaling.enabled': 'false' }));
     assert.deepEqual(d.scaled, {});
@@ -349,5 +355,37 @@ describe('missing metrics', () => {
     assert.equal(d.scaled.source, undefined);
     assert.ok(Number.isNaN(d.evaluation.vertices.source!.trueProcessingRate));
     assert.ok(d.scaled.keyed!.newParallelism > 1);
+  });
+});
+
+describe('quota', () => {
+  const quota = { quotaCpu: 4, quotaMemoryBytes: 8 * 2 ** 30 };
+  const tm = { cpu: 1, memoryBytes: 2 ** 30, slots: 2 };
+
+  test('TaskManagers are the widest changing vertex over the slots per TaskManager, rounded down', () => {
+    // 9 slots over 2 per TaskManager: 4 TaskManagers, 4 CPUs, within the quota.
+    assert.equal(exceedsQuota({ a: { currentParallelism: 2, newParallelism: 9 } }, tm, quota), false);
+    assert.equal(exceedsQuota({ a: { currentParallelism: 2, newParallelism: 10 } }, tm, quota), true);
+    // memory: 5 TaskManagers of 2 GiB exceed 8 GiB, while their CPUs fit
+    const memoryOnly = { quotaMemoryBytes: 8 * 2 ** 30 };
+    const big = { ...tm, memoryBytes: 2 * 2 ** 30 };
+    assert.equal(exceedsQuota({ a: { currentParallelism: 2, newParallelism: 10 } }, big, memoryOnly), true);
+  });
+
+  test('only a decision that adds TaskManagers is checked', () => {
+    const over = { a: { currentParallelism: 20, newParallelism: 21 } };
+    assert.equal(exceedsQuota(over, tm, quota), false, 'same number of TaskManagers');
+    assert.equal(exceedsQuota({ a: { currentParallelism: 20, newParallelism: 10 } }, tm, quota), false);
+    assert.equal(exceedsQuota({ a: { currentParallelism: 20, newParallelism: 22 } }, tm, quota), true);
+  });
+
+  test('the vertices that change are counted, per slot sharing group the widest', () => {
+    const scaled = {
+      a: { currentParallelism: 2, newParallelism: 8 },
+      b: { currentParallelism: 4, newParallelism: 6 },
+    };
+    // widest after: 8 slots, 4 TaskManagers; not 14 slots as a sum over vertices would be
+    assert.equal(exceedsQuota(scaled, tm, quota), false);
+    assert.equal(exceedsQuota(scaled, tm, {}), false, 'no quota, no check');
   });
 });
