@@ -46,6 +46,7 @@ export function decide(input: DecisionInput): Decision {
   const { settings, topology, now } = input;
   const evaluation = evaluate(topology, input.samples, settings);
   const state: AutoscalerState = structuredClone(input.state);
+  state.scalingHistory = rememberedHistory(state.scalingHistory, topology, settings, now);
   state.lastEvaluation = { time: now, vertices: structuredClone(evaluation.vertices) };
   const events: AutoscalerEvent[] = [];
   const none = (): Decision => ({ state, scaled: {}, events, evaluation });
@@ -157,7 +158,27 @@ function tuneMemory(
 }
 
 function trimHistory(history: ScalingSummary[], settings: AutoscalerSettings, now: number): ScalingSummary[] {
-  return history.filter((s) => s.time >= now - settings.historyMaxAgeMs).slice(-settings.historyMaxCount);
+  const recent = history.filter((s) => s.time >= now - settings.historyMaxAgeMs);
+  return recent.slice(Math.max(0, recent.length - settings.historyMaxCount));
+}
+
+/**
+ * The history a decision may judge by: at most `history.max.count` decisions per vertex, none older
+ * than `history.max.age`, and only of vertices the job still has. Applied before every decision, so
+ * a scale-up long past cannot mark the next one ineffective.
+ */
+function rememberedHistory(
+  history: Record<string, ScalingSummary[]>,
+  topology: JobTopology,
+  settings: AutoscalerSettings,
+  now: number,
+): Record<string, ScalingSummary[]> {
+  const kept: Record<string, ScalingSummary[]> = {};
+  for (const vertex of topology.vertices) {
+    const entries = trimHistory(history[vertex.id] ?? [], settings, now);
+    if (entries.length > 0) kept[vertex.id] = entries;
+  }
+  return kept;
 }
 
 /** GC time or heap usage above the thresholds: more subtasks on the same memory would make it worse. */

@@ -313,6 +313,53 @@ describe('ineffective scaling', () => {
   });
 });
 
+describe('scaling history', () => {
+  const scaleUp = (time: number) => ({
+    time,
+    currentParallelism: 1,
+    newParallelism: 2,
+    trueProcessingRate: 1000,
+    expectedProcessingRate: 2000,
+    targetDataRate: 1800,
+  });
+  const m = models([4, 2, 4]);
+  m[1].capacity = 525;
+  const detection = { 'job.autoscaler.scaling.effectiveness.detection.enabled': 'true' };
+
+  test('a scale-up older than history.max.age no longer marks the next one ineffective', () => {
+    const now = T0 + 5 * MINUTE;
+    const state = {
+      ...structuredClone(EMPTY_STATE),
+      scalingHistory: { keyed: [scaleUp(now - 25 * 60 * MINUTE)] },
+    };
+    const d = decide({ ...input(m, 3000, detection), state });
+    assert.ok(!d.events.some((e) => e.reason === 'IneffectiveScaling'));
+    assert.ok(d.scaled.keyed!.newParallelism > 2);
+    assert.equal(d.state.scalingHistory.keyed!.length, 1, 'only the new decision is remembered');
+  });
+
+  test('history.max.count bounds what is remembered, also without a new decision', () => {
+    const now = T0 + 5 * MINUTE;
+    const state = {
+      ...structuredClone(EMPTY_STATE),
+      scalingHistory: { keyed: [scaleUp(now - 40 * MINUTE)], gone: [scaleUp(now - 40 * MINUTE)] },
+    };
+    const forgotten = decide({
+      ...input(m, 3000, { ...detection, 'job.autoscaler.history.max.count': '0' }),
+      state,
+    });
+    assert.ok(!forgotten.events.some((e) => e.reason === 'IneffectiveScaling'));
+    assert.ok(forgotten.scaled.keyed);
+    const idle = decide({ ...input(models([4, 4, 4]), 2800), state });
+    assert.deepEqual(idle.scaled, {});
+    assert.deepEqual(
+      Object.keys(idle.state.scalingHistory),
+      ['keyed'],
+      'vertices the job no longer has are forgotten',
+    );
+  });
+});
+
 describe('memory pressure', () => {
   test('GC pressure above the threshold blocks scale-up with a MemoryPressure event', () => {
     const d = decide(
