@@ -111,7 +111,7 @@ export async function autoscale<T extends JobResource>(
   }
   // Every reconcile, so that after an operator restart the kept evaluation is published again.
   publishEvaluation(state, deps.metrics);
-  const scaled = withOverrides(deployment, state.parallelismOverrides);
+  const scaled = withOverrides(deployment, state.parallelismOverrides, settings.excludedVertices);
   return settings.memoryTuning.enabled && state.configOverrides && isDeployment(scaled)
     ? withMemoryTuning(scaled, state.configOverrides)
     : scaled;
@@ -198,12 +198,20 @@ async function recordEvents(
 
 /**
  * The resource with the overrides merged over the user's own `pipeline.jobvertex-parallelism-overrides`,
- * in a flattened copy of its configuration; the stored object is not touched.
+ * in a flattened copy of its configuration; the stored object is not touched. For a vertex in
+ * `excluded` (`vertex.exclude.ids`) the user's own override, when there is one, wins.
  */
-export function withOverrides<T extends JobResource>(deployment: T, overrides: Record<string, number>): T {
+export function withOverrides<T extends JobResource>(
+  deployment: T,
+  overrides: Record<string, number>,
+  excluded: readonly string[] = [],
+): T {
   if (Object.keys(overrides).length === 0) return deployment;
   const config = flattenFlinkConfiguration(deployment.spec.flinkConfiguration);
-  const merged = { ...parseOverrides(config[OVERRIDES_KEY]), ...overrides };
+  const merged = parseOverrides(config[OVERRIDES_KEY]);
+  for (const [vertex, parallelism] of Object.entries(overrides)) {
+    if (!(excluded.includes(vertex) && Object.hasOwn(merged, vertex))) merged[vertex] = parallelism;
+  }
   return {
     ...deployment,
     spec: { ...deployment.spec, flinkConfiguration: { ...config, [OVERRIDES_KEY]: formatOverrides(merged) } },

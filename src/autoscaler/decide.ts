@@ -113,8 +113,12 @@ export function decide(input: DecisionInput): Decision {
   events.push(scalingReport(candidates, 'Scaling execution enabled, begin scaling vertices:'));
   for (const [id, summary] of Object.entries(candidates)) {
     state.scalingHistory[id] = trimHistory([...(state.scalingHistory[id] ?? []), summary], settings, now);
-    state.parallelismOverrides[id] = summary.newParallelism;
   }
+  // Every vertex is pinned, the unscaled ones at the parallelism they run with, as the compatible
+  // operator does: a later change of the job's parallelism then moves none of them.
+  state.parallelismOverrides = Object.fromEntries(
+    topology.vertices.map((v) => [v.id, candidates[v.id]?.newParallelism ?? v.parallelism]),
+  );
   // Memory is tuned only together with a rescale, which restarts the TaskManagers anyway.
   if (input.flinkConfig) {
     if (tuning) {

@@ -248,6 +248,17 @@ describe('limits', () => {
     assert.ok(d.scaled.source);
   });
 
+  test('a decision pins every vertex: the unscaled ones at the parallelism they run with', () => {
+    const state = { ...structuredClone(EMPTY_STATE), parallelismOverrides: { replaced: 7 } };
+    const config = { 'job.autoscaler.vertex.exclude.ids': 'keyed' };
+    const d = decide({ ...input(models([1, 3, 1]), 5000, config), state });
+    assert.deepEqual(d.state.parallelismOverrides, {
+      source: d.scaled.source!.newParallelism,
+      keyed: 3,
+      sink: d.scaled.sink!.newParallelism,
+    });
+  });
+
   test('a scale-up beyond the cpu or memory quota is refused with ResourceQuotaReached', () => {
     const cpu = decide(input(models([1, 1, 1]), 5000, { 'job.autoscaler.quota.cpu': '2' }));
     assert.deepEqual(cpu.scaled, {});

@@ -101,3 +101,21 @@ test('the autoscaler overrides go into a copy of the configuration, over the use
   });
   assert.equal(withOverrides(deployment, {}), deployment);
 });
+
+test('for an excluded vertex the user own override wins over the autoscaler', () => {
+  const deployment: FlinkDeployment = {
+    apiVersion: 'flink.apache.org/v1beta1',
+    kind: 'FlinkDeployment',
+    metadata: { name: 'd', namespace: 'ns' },
+    spec: {
+      flinkConfiguration: { 'pipeline.jobvertex-parallelism-overrides': 'a:5,b:2' },
+      job: { jarURI: 'local:///x.jar' },
+    },
+  };
+  const scaled = withOverrides(deployment, { a: 1, b: 4, c: 3, d: 6 }, ['a', 'c']);
+  // a: excluded, the user's 5 stays; c: excluded without a user override, pinned by the autoscaler
+  assert.equal(
+    scaled.spec.flinkConfiguration!['pipeline.jobvertex-parallelism-overrides'],
+    'a:5,b:4,c:3,d:6',
+  );
+});
