@@ -4,7 +4,7 @@
  * entry names a key the code no longer declares.
  */
 export interface OptionDescription {
-  type: 'Boolean' | 'Duration' | 'Integer' | 'Number' | 'String' | 'List';
+  type: 'Boolean' | 'Duration' | 'Integer' | 'Number' | 'String' | 'List' | 'Enum';
   description: string;
   /** Also read from a resource's `spec.flinkConfiguration`. */
   perResource?: boolean;
@@ -396,8 +396,8 @@ export const OPTION_DESCRIPTIONS: Record<string, OptionDescription> = {
     true,
   ),
   'job.autoscaler.metrics.busy-time.aggregator': d(
-    'String',
-    'How subtask busy times combine: MAX (the busiest subtask, robust to skew) or AVG.',
+    'Enum',
+    'How subtask busy times combine: MAX (the busiest subtask, robust to skew), AVG or MIN.',
     true,
   ),
   'job.autoscaler.vertex.exclude.ids': d('List', 'Job vertex ids (hex) the autoscaler never rescales.', true),
@@ -417,8 +417,13 @@ export const OPTION_DESCRIPTIONS: Record<string, OptionDescription> = {
     true,
   ),
   'job.autoscaler.scaling.parallelism-alignment.mode': d(
-    'String',
+    'Enum',
     'Alignment of keyed vertices and partitioned sources to their key groups or partitions: BALANCED, EVENLY_SPREAD or OFF.',
+    true,
+  ),
+  'job.autoscaler.flink.rest-client.timeout': d(
+    'Duration',
+    "Timeout of each metrics request the autoscaler sends to the job's JobManager.",
     true,
   ),
   'job.autoscaler.observed-true-processing-rate.lag-threshold': d(

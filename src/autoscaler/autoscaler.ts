@@ -13,8 +13,13 @@ import {
 } from '../flink/config/effective.ts';
 import { KEYS } from '../flink/config/keys.ts';
 import { parseResourceMemory } from '../flink/config/memory.ts';
-import type { FlinkRestClient } from '../flink/rest/client.ts';
-import type { AutoscalerMetricsSink, KubeClient, Logger, OperatorConfig } from '../runtime/index.ts';
+import { FlinkRestClient } from '../flink/rest/client.ts';
+import {
+  OperatorConfig,
+  type AutoscalerMetricsSink,
+  type KubeClient,
+  type Logger,
+} from '../runtime/index.ts';
 import { parseReconciledSpec } from '../controllers/common/reconciled-spec.ts';
 import { collect } from './collect.ts';
 import { dueEvents } from './events.ts';
@@ -45,8 +50,8 @@ export interface AutoscaleDeps {
   client: KubeClient;
   /** The resource's effective operator configuration (operator config + its flinkConfiguration). */
   config: OperatorConfig;
-  /** A REST client of the running cluster, or undefined when it has no address. */
-  rest: () => Promise<FlinkRestClient | undefined>;
+  /** The REST address of the running cluster, or undefined when it has none. */
+  restUrl: () => Promise<string | undefined>;
   recordEvent: AutoscalerEventSink;
   /** The resource's autoscaler metrics; none are published without it. */
   metrics?: AutoscalerMetricsSink;
@@ -79,7 +84,15 @@ export async function autoscale<T extends JobResource>(
 ): Promise<T> {
   if (!deployment.spec.job) return deployment;
   const store = new AutoscalerStateStore(deps.client);
-  const settings = autoscalerSettings(deps.config, parseResourceMemory);
+  let settings: AutoscalerSettings;
+  try {
+    settings = autoscalerSettings(deps.config, parseResourceMemory);
+  } catch (err) {
+    // Validation tells the user which key; meanwhile the job keeps the parallelism decided so far.
+    deps.log?.warn({ err }, 'autoscaler configuration cannot be read; its last decision stays');
+    const kept = await store.load(deployment, deps.signal);
+    return withOverrides(deployment, kept.parallelismOverrides);
+  }
   if (!settings.enabled) {
     deps.metrics?.clear();
     if (wasEnabled(deployment)) await store.delete(deployment, deps.signal);
@@ -139,9 +152,18 @@ function wasEnabled(deployment: JobResource): boolean {
     deployment.status?.reconciliationStatus?.lastReconciledSpec,
   );
   const config = flattenFlinkConfiguration(last?.spec.flinkConfiguration);
-  if ((config[AutoscalerOptions.enabled.key] ?? '').trim().toLowerCase() === 'true') return true;
+  if (enabledIn(config)) return true;
   const own = flattenFlinkConfiguration(deployment.spec.flinkConfiguration)[OVERRIDES_KEY];
   return (config[OVERRIDES_KEY] ?? '') !== (own ?? '');
+}
+
+/** Whether a deployed configuration had the autoscaler on; one it cannot read did not. */
+function enabledIn(config: Record<string, string>): boolean {
+  try {
+    return new OperatorConfig(config).get(AutoscalerOptions.enabled);
+  } catch {
+    return false;
+  }
 }
 
 async function step(
@@ -151,8 +173,9 @@ async function step(
   deps: AutoscaleDeps,
 ): Promise<{ state: AutoscalerState; outcome?: 'scaling' | 'balanced' }> {
   if (!collectionDue(previous, deps.now, settings)) return { state: previous };
-  const rest = await deps.rest();
-  if (!rest) return { state: previous };
+  const baseUrl = await deps.restUrl();
+  if (!baseUrl) return { state: previous };
+  const rest = new FlinkRestClient({ baseUrl, timeoutMs: settings.restClientTimeoutMs });
   const jobId = deployment.status!.jobStatus!.jobId!;
   const observation = await collect(rest, jobId, deps.now);
   const { state, window } = addSample(previous, observation, settings);

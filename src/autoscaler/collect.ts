@@ -91,6 +91,7 @@ async function collectVertex(
   const busy = metrics.get('busyTimeMsPerSecond');
   if (finite(busy?.max)) sample.busyTimeMaxMs = Math.max(0, busy.max);
   if (finite(busy?.avg)) sample.busyTimeAvgMs = Math.max(0, busy.avg);
+  if (finite(busy?.min)) sample.busyTimeMinMs = Math.max(0, busy.min);
   const inPerSecond = metrics.get('numRecordsInPerSecond')?.sum;
   if (!source && finite(inPerSecond)) sample.numRecordsInPerSecond = inPerSecond;
   // A source reads from outside, not from the network: its source operator counts its records.

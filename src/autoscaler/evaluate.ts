@@ -156,6 +156,8 @@ export function targetCapacity(
   return Math.round(e.catchUpDataRate + restartCatchUp + e.targetDataRate / u);
 }
 
+const BUSY_TIME = { MAX: 'busyTimeMaxMs', AVG: 'busyTimeAvgMs', MIN: 'busyTimeMinMs' } as const;
+
 export interface Evaluation {
   vertices: Record<string, VertexEvaluation>;
   processingBacklog: boolean;
@@ -201,10 +203,7 @@ export function evaluate(
       }
       if (!complete) continue;
     }
-    const busyMs =
-      settings.busyTimeAggregator === 'AVG'
-        ? average(samples, v.id, 'busyTimeAvgMs')
-        : average(samples, v.id, 'busyTimeMaxMs');
+    const busyMs = average(samples, v.id, BUSY_TIME[settings.busyTimeAggregator]);
     if (rateIn === undefined) continue;
     // Without busy time (legacy sources) the capacity is unknown: the vertex keeps its parallelism,
     // but its target rate still sizes the vertices behind it. Nothing flowing in, or never busy:

@@ -3,14 +3,15 @@
  * read from the operator configuration and from each resource's `spec.flinkConfiguration`; the
  * older `kubernetes.operator.job.autoscaler.*` spelling is still accepted.
  */
-import { flinkOption as f, type OperatorConfig } from '../runtime/index.ts';
+import type { OperatorConfig } from '../runtime/config/operator-config.ts';
+import { flinkOption as f } from '../runtime/config/options.ts';
 
 const OLD = 'kubernetes.operator.job.autoscaler.';
 const old = (...names: string[]) => names.map((n) => OLD + n);
 
 export const AutoscalerOptions = {
-  enabled: f.bool('job.autoscaler.enabled', false),
-  scalingEnabled: f.bool('job.autoscaler.scaling.enabled', true),
+  enabled: f.bool('job.autoscaler.enabled', false, old('enabled')),
+  scalingEnabled: f.bool('job.autoscaler.scaling.enabled', true, old('scaling.enabled')),
   metricsWindow: f.duration('job.autoscaler.metrics.window', 15 * 60_000, old('metrics.window')),
   stabilizationInterval: f.duration(
     'job.autoscaler.stabilization.interval',
@@ -26,8 +27,8 @@ export const AutoscalerOptions = {
     0.3,
     old('target.utilization.boundary'),
   ),
-  utilizationMax: f.optionalNumber('job.autoscaler.utilization.max'),
-  utilizationMin: f.optionalNumber('job.autoscaler.utilization.min'),
+  utilizationMax: f.optionalNumber('job.autoscaler.utilization.max', old('utilization.max')),
+  utilizationMin: f.optionalNumber('job.autoscaler.utilization.min', old('utilization.min')),
   scaleDownInterval: f.duration('job.autoscaler.scale-down.interval', 60 * 60_000, [
     'job.autoscaler.scale-up.grace-period',
     ...old('scale-up.grace-period', 'scale-down.interval'),
@@ -47,7 +48,11 @@ export const AutoscalerOptions = {
     5 * 60_000,
     old('backlog-processing.lag-threshold'),
   ),
-  effectivenessDetectionEnabled: f.bool('job.autoscaler.scaling.effectiveness.detection.enabled', false),
+  effectivenessDetectionEnabled: f.bool(
+    'job.autoscaler.scaling.effectiveness.detection.enabled',
+    false,
+    old('scaling.effectiveness.detection.enabled'),
+  ),
   effectivenessThreshold: f.number(
     'job.autoscaler.scaling.effectiveness.threshold',
     0.1,
@@ -65,16 +70,31 @@ export const AutoscalerOptions = {
   ),
   historyMaxCount: f.integer('job.autoscaler.history.max.count', 3, old('history.max.count')),
   historyMaxAge: f.duration('job.autoscaler.history.max.age', 24 * 60 * 60_000, old('history.max.age')),
-  busyTimeAggregator: f.text('job.autoscaler.metrics.busy-time.aggregator', 'MAX'),
-  vertexExcludeIds: f.list('job.autoscaler.vertex.exclude.ids', []),
+  busyTimeAggregator: f.choice(
+    'job.autoscaler.metrics.busy-time.aggregator',
+    'MAX',
+    ['AVG', 'MAX', 'MIN'],
+    old('metrics.busy-time.aggregator'),
+  ),
+  vertexExcludeIds: f.list('job.autoscaler.vertex.exclude.ids', [], old('vertex.exclude.ids')),
   scalingEventInterval: f.duration(
     'job.autoscaler.scaling.event.interval',
     30 * 60_000,
     old('scaling.event.interval'),
   ),
-  quotaCpu: f.optionalNumber('job.autoscaler.quota.cpu'),
-  quotaMemory: f.optionalText('job.autoscaler.quota.memory'),
-  alignmentMode: f.text('job.autoscaler.scaling.parallelism-alignment.mode', 'BALANCED'),
+  quotaCpu: f.optionalNumber('job.autoscaler.quota.cpu', old('quota.cpu')),
+  quotaMemory: f.optionalText('job.autoscaler.quota.memory', old('quota.memory')),
+  alignmentMode: f.choice(
+    'job.autoscaler.scaling.parallelism-alignment.mode',
+    'BALANCED',
+    ['BALANCED', 'EVENLY_SPREAD', 'OFF'],
+    old('scaling.parallelism-alignment.mode'),
+  ),
+  restClientTimeout: f.duration(
+    'job.autoscaler.flink.rest-client.timeout',
+    10_000,
+    old('flink.rest-client.timeout'),
+  ),
   observedRateLagThreshold: f.duration(
     'job.autoscaler.observed-true-processing-rate.lag-threshold',
     30_000,
@@ -128,12 +148,14 @@ export interface AutoscalerSettings {
   heapUsageThreshold: number;
   historyMaxCount: number;
   historyMaxAgeMs: number;
-  busyTimeAggregator: 'MAX' | 'AVG';
+  busyTimeAggregator: 'MAX' | 'AVG' | 'MIN';
   excludedVertices: string[];
   eventIntervalMs: number;
   quotaCpu?: number;
   quotaMemoryBytes?: number;
   alignmentMode: 'BALANCED' | 'EVENLY_SPREAD' | 'OFF';
+  /** Timeout of each metrics request to the JobManager. */
+  restClientTimeoutMs: number;
   /** When a source's observed processing rate replaces the busy-time estimate. */
   observedRate: {
     /** A source this far behind (in reading time) reads at full speed: its rate is observed. */
@@ -151,12 +173,6 @@ export interface AutoscalerSettings {
     /** Grow the heap by the ratio of TaskManagers before and after a scale-down. */
     scaleDownCompensation: boolean;
   };
-}
-
-function alignmentMode(text: string): AutoscalerSettings['alignmentMode'] {
-  const mode = text.trim().toUpperCase();
-  if (mode === 'EVENLY_SPREAD' || mode === 'OFF') return mode;
-  return 'BALANCED';
 }
 
 export function autoscalerSettings(
@@ -189,13 +205,13 @@ export function autoscalerSettings(
     heapUsageThreshold: config.get(AutoscalerOptions.heapUsageThreshold),
     historyMaxCount: config.get(AutoscalerOptions.historyMaxCount),
     historyMaxAgeMs: config.get(AutoscalerOptions.historyMaxAge),
-    busyTimeAggregator:
-      config.get(AutoscalerOptions.busyTimeAggregator).toUpperCase() === 'AVG' ? 'AVG' : 'MAX',
+    busyTimeAggregator: config.get(AutoscalerOptions.busyTimeAggregator),
     excludedVertices: config.get(AutoscalerOptions.vertexExcludeIds),
     eventIntervalMs: config.get(AutoscalerOptions.scalingEventInterval),
     ...(quotaCpu !== undefined ? { quotaCpu } : {}),
     ...(quotaMemory !== undefined ? { quotaMemoryBytes: parseMemory(quotaMemory) } : {}),
-    alignmentMode: alignmentMode(config.get(AutoscalerOptions.alignmentMode)),
+    alignmentMode: config.get(AutoscalerOptions.alignmentMode),
+    restClientTimeoutMs: config.get(AutoscalerOptions.restClientTimeout),
     observedRate: {
       lagThresholdMs: config.get(AutoscalerOptions.observedRateLagThreshold),
       switchThreshold: config.get(AutoscalerOptions.observedRateSwitchThreshold),

@@ -30,6 +30,8 @@ export interface VertexSample {
   busyTimeMaxMs?: number;
   /** Average busy time per second over the subtasks, in ms. */
   busyTimeAvgMs?: number;
+  /** Busy time per second of the least busy subtask, in ms. */
+  busyTimeMinMs?: number;
   /** Records the vertex took in since the job started (all subtasks). */
   numRecordsIn?: number;
   /** Records the vertex sent downstream since the job started (all subtasks). */

@@ -81,6 +81,7 @@ export async function startWebhook(opts: WebhookOptionsInput): Promise<RunningWe
         const config = opts.config();
         return validate(req, {
           operatorConfig: {
+            defaultFlinkConfiguration: Object.fromEntries(config.entries()),
             jarUriAllowedSchemes: config.get(JobOptions.artifactsAllowedSchemes),
             jarUriDisallowRestrictedHosts: config.get(JobOptions.artifactsDisallowRestrictedHosts),
           },

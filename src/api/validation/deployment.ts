@@ -12,6 +12,7 @@ import {
   taskManagerMemoryConfigured,
   type FlatConfig,
 } from './flink-config.ts';
+import { checkAutoscalerConfig } from './autoscaler.ts';
 import { checkIngress } from './ingress.ts';
 import { checkJobSpec } from './jobspec.ts';
 import { lastReconciledSpec } from './last-reconciled.ts';
@@ -67,6 +68,7 @@ function semanticErrors(resource: JsonRecord, options: DeploymentValidationOptio
   if (!isValidClusterName(name)) errors.add('metadata.name', invalidDeploymentNameMessage(name));
   checkFlinkVersion(errors, spec, previous);
   checkConfig(errors, config);
+  checkAutoscalerConfig(errors, config);
   checkIngress(errors, spec.ingress, String(name), typeof namespace === 'string' ? namespace : 'default');
   checkLogConfig(errors, spec.logConfiguration);
   checkJobSpec(errors, spec.job, spec.taskManager, config);

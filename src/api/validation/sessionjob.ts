@@ -1,6 +1,7 @@
 /** Validation of FlinkSessionJob resources, alone or with the session cluster they target. */
 import { FLINK_SESSION_JOB } from '../kinds.ts';
 import { ErrorList, field, isRecord, type JsonRecord, type ValidationError } from './errors.ts';
+import { checkAutoscalerConfig } from './autoscaler.ts';
 import { mergeConfigs } from './flink-config.ts';
 import { jarUriProblem } from './jar-uri.ts';
 import { checkJobSpec } from './jobspec.ts';
@@ -71,6 +72,7 @@ function semanticErrors(
       spec.flinkConfiguration,
     );
     checkJobSpec(errors, spec.job, undefined, config);
+    checkAutoscalerConfig(errors, config);
   }
   return errors.errors;
 }

@@ -27,7 +27,6 @@ import {
 } from '../snapshot/index.ts';
 import { JobOptions, resourceConfig, savepointDirectory } from '../common/options.ts';
 import { autoscale } from '../../autoscaler/autoscaler.ts';
-import { FlinkRestClient } from '../../flink/rest/client.ts';
 import { applyAction } from './apply.ts';
 import { observeDeployment, type DeploymentObject } from './observe.ts';
 import type { ObservedDeployment } from './observed.ts';
@@ -86,7 +85,10 @@ async function reconcileDeployment(obj: Resource, ctx: Ctx, deps: DeploymentCont
   const config = resourceConfig(ctx.config, obj.spec?.flinkConfiguration);
   const policy = deploymentPolicy(config);
 
-  const errors = validateFlinkDeployment(obj);
+  // Judged with the operator's configuration under the resource's own, as it will run.
+  const errors = validateFlinkDeployment(obj, {
+    operatorConfig: { defaultFlinkConfiguration: Object.fromEntries(ctx.config.entries()) },
+  });
   let resource: Resource = obj;
   let validationError: string | undefined;
   if (errors.length > 0) {
@@ -161,13 +163,12 @@ function autoscaleDeployment(
   config: OperatorConfig,
   now: number,
 ): Promise<Resource> {
-  const timeoutMs = config.get(JobOptions.clientTimeout);
   const baseUrl = observed.restUrl;
   return autoscale(resource, observed.job?.found === true && observed.job.state === 'RUNNING', {
     client: ctx.client,
     config,
     // The address observation just reached: resolving it again would repeat its lookups.
-    rest: async () => (baseUrl ? new FlinkRestClient({ baseUrl, timeoutMs }) : undefined),
+    restUrl: () => Promise.resolve(baseUrl),
     recordEvent: (e) => ctx.recordEvent({ ...e, component: 'Operator' }),
     metrics: ctx.autoscalerMetrics,
     cluster: resource,

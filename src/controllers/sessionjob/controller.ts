@@ -262,7 +262,7 @@ export function createSessionJobController(
     const scaled = await autoscale(job, flinkJob.kind === 'found' && flinkJob.state === 'RUNNING', {
       client: ctx.client,
       config: observed.config,
-      rest: () => Promise.resolve(observed.rest),
+      restUrl: () => Promise.resolve(observed.rest?.baseUrl),
       recordEvent: (e) => ctx.recordEvent({ ...e, component: 'Operator' }),
       metrics: ctx.autoscalerMetrics,
       ...(observed.deployment ? { cluster: observed.deployment } : {}),
@@ -629,6 +629,7 @@ function validationProblem(raw: FlinkSessionJob, observed: Observed): string | u
   const config = observed.config;
   const errors = validateSessionJob(raw, observed.deployment, {
     operatorConfig: {
+      defaultFlinkConfiguration: Object.fromEntries(config.entries()),
       jarUriAllowedSchemes: config.get(JobOptions.artifactsAllowedSchemes),
       jarUriDisallowRestrictedHosts: config.get(JobOptions.artifactsDisallowRestrictedHosts),
     },

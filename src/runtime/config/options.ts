@@ -49,19 +49,45 @@ function optionBuilders(prefix: string) {
     optionalInteger: (name: string) => option<number | undefined>(prefix, name, undefined, parseInteger),
     number: (name: string, value: number, deprecated?: string[]) =>
       option(prefix, name, value, parseNumber, deprecated),
-    optionalNumber: (name: string) => option<number | undefined>(prefix, name, undefined, parseNumber),
+    optionalNumber: (name: string, deprecated?: string[]) =>
+      option<number | undefined>(prefix, name, undefined, parseNumber, deprecated),
     bool: (name: string, value: boolean, deprecated?: string[]) =>
       option(prefix, name, value, parseBoolean, deprecated),
-    text: (name: string, value: string) => option(prefix, name, value, (t) => t.trim()),
-    optionalText: (name: string) =>
-      option<string | undefined>(prefix, name, undefined, (t) => (t.trim() === '' ? undefined : t.trim())),
+    text: (name: string, value: string, deprecated?: string[]) =>
+      option(prefix, name, value, (t) => t.trim(), deprecated),
+    optionalText: (name: string, deprecated?: string[]) =>
+      option<string | undefined>(
+        prefix,
+        name,
+        undefined,
+        (t) => (t.trim() === '' ? undefined : t.trim()),
+        deprecated,
+      ),
+    /** One of `values`, matched regardless of case as Flink reads enums; answers in their spelling. */
+    choice: <V extends string>(name: string, value: V, values: readonly V[], deprecated?: string[]) =>
+      option<V>(
+        prefix,
+        name,
+        value,
+        (t) => {
+          const found = values.find((v) => v.toUpperCase() === t.trim().toUpperCase());
+          if (found === undefined) throw new Error(`"${t}" is not one of ${values.join(', ')}`);
+          return found;
+        },
+        deprecated,
+      ),
     /** Flink lists are `;`-separated; `,` is accepted as well. */
-    list: (name: string, value: string[]) =>
-      option(prefix, name, value, (t) =>
-        t
-          .split(/[;,]/)
-          .map((item) => item.trim())
-          .filter((item) => item !== ''),
+    list: (name: string, value: string[], deprecated?: string[]) =>
+      option(
+        prefix,
+        name,
+        value,
+        (t) =>
+          t
+            .split(/[;,]/)
+            .map((item) => item.trim())
+            .filter((item) => item !== ''),
+        deprecated,
       ),
   };
 }

@@ -99,7 +99,7 @@ test('an evaluation is on /metrics until a reset, the autoscaler is off or the d
         await autoscale({ ...obj, kind: 'FlinkDeployment' }, false, {
           client: ctx.client,
           config: resourceConfig(ctx.config, obj.spec.flinkConfiguration),
-          rest: () => Promise.resolve(undefined),
+          restUrl: () => Promise.resolve(undefined),
           recordEvent: () => Promise.resolve(),
           metrics: ctx.autoscalerMetrics,
           now: Date.now(),

@@ -71,7 +71,7 @@ test('a reconcile applies the kept overrides in memory; a reset nonce or turning
   const deps = {
     client,
     config: new OperatorConfig({ 'job.autoscaler.enabled': 'true' }),
-    rest: () => Promise.resolve(undefined),
+    restUrl: () => Promise.resolve(undefined),
     recordEvent: () => Promise.resolve(),
     now: Date.now(),
   };
@@ -123,7 +123,7 @@ test('tuned TaskManager memory is kept in the ConfigMap and applied only while m
   const deps = (config: Record<string, string>) => ({
     client,
     config: new OperatorConfig({ 'job.autoscaler.enabled': 'true', ...config }),
-    rest: () => Promise.resolve(undefined),
+    restUrl: () => Promise.resolve(undefined),
     recordEvent: () => Promise.resolve(),
     now: Date.now(),
   });

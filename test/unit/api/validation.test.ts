@@ -394,6 +394,70 @@ const deploymentCases: Case[] = [
     },
   ],
   [
+    'autoscaler utilization target above 1',
+    deployment(conf({ 'job.autoscaler.enabled': 'true', 'job.autoscaler.utilization.target': '1.5' })),
+    {
+      path: 'spec.flinkConfiguration',
+      message: 'job.autoscaler.utilization.target is 1.5; it must lie within [0, 1]',
+    },
+  ],
+  [
+    'autoscaler utilization max below the target (older key spelling)',
+    deployment(
+      conf({
+        'kubernetes.operator.job.autoscaler.enabled': 'true',
+        'kubernetes.operator.job.autoscaler.utilization.max': '0.5',
+      }),
+    ),
+    {
+      path: 'spec.flinkConfiguration',
+      message: 'job.autoscaler.utilization.max is 0.5; it must lie within [0.7, 1]',
+    },
+  ],
+  [
+    'autoscaler busy-time aggregator that does not exist',
+    deployment(
+      conf({ 'job.autoscaler.enabled': 'true', 'job.autoscaler.metrics.busy-time.aggregator': 'P99' }),
+    ),
+    {
+      path: 'spec.flinkConfiguration',
+      message:
+        'Invalid autoscaler configuration: invalid value for job.autoscaler.metrics.busy-time.aggregator: "P99" is not one of AVG, MAX, MIN',
+    },
+  ],
+  [
+    'autoscaler enabled flag that is not a boolean',
+    deployment(conf({ 'job.autoscaler.enabled': 'yes' })),
+    {
+      path: 'spec.flinkConfiguration',
+      message:
+        'Invalid autoscaler configuration: invalid value for job.autoscaler.enabled: "yes" is not a boolean (true or false)',
+    },
+  ],
+  [
+    'autoscaler metrics window shorter than the reconcile interval',
+    deployment(conf({ 'job.autoscaler.enabled': 'true', 'job.autoscaler.metrics.window': '30 s' })),
+    {
+      path: 'spec.flinkConfiguration',
+      message:
+        'job.autoscaler.metrics.window (30 s) is shorter than kubernetes.operator.reconcile.interval (60 s): the window would never hold the two samples an evaluation needs',
+    },
+  ],
+  [
+    'autoscaler memory tuning overhead above 1 while tuning is on',
+    deployment(
+      conf({
+        'job.autoscaler.enabled': 'true',
+        'job.autoscaler.memory.tuning.enabled': 'true',
+        'job.autoscaler.memory.tuning.overhead': '2',
+      }),
+    ),
+    {
+      path: 'spec.flinkConfiguration',
+      message: 'job.autoscaler.memory.tuning.overhead is 2; it must lie within [0, 1]',
+    },
+  ],
+  [
     'wrong field type (schema)',
     deployment(job({ parallelism: 'two' })),
     { path: 'spec.job.parallelism', message: 'spec.job.parallelism must be integer' },
@@ -457,6 +521,26 @@ describe('validateFlinkDeployment', () => {
     );
   });
 
+  it('judges autoscaler keys only while the autoscaler is on, with the operator configuration under the resource', () => {
+    const outOfRange = {
+      'job.autoscaler.utilization.target': '1.5',
+      'job.autoscaler.memory.tuning.overhead': '2',
+    };
+    assert.deepEqual(validateFlinkDeployment(deployment(conf(outOfRange))), []);
+    const windowOf30s = deployment(conf({ 'job.autoscaler.metrics.window': '30 s' }));
+    const operatorConfig = {
+      defaultFlinkConfiguration: {
+        'job.autoscaler.enabled': 'true',
+        'kubernetes.operator.reconcile.interval': '10 s',
+      },
+    };
+    assert.deepEqual(validateFlinkDeployment(windowOf30s, { operatorConfig }), []);
+    const off = deployment(
+      conf({ 'job.autoscaler.enabled': 'false', 'job.autoscaler.metrics.window': '1 s' }),
+    );
+    assert.deepEqual(validateFlinkDeployment(off, { operatorConfig }), []);
+  });
+
   it('reports input that is not an object', () => {
     assert.deepEqual(validateFlinkDeployment('nope'), [
       { path: '', message: 'FlinkDeployment must be an object' },
@@ -465,6 +549,18 @@ describe('validateFlinkDeployment', () => {
 });
 
 describe('validateSessionJob', () => {
+  it("judges the job's autoscaler keys over its session cluster's configuration", () => {
+    const cluster = sessionCluster();
+    (cluster.spec as Json).flinkConfiguration = { 'job.autoscaler.enabled': 'true' };
+    const job = sessionJob(conf({ 'job.autoscaler.scale-down.max-factor': '-1' }));
+    assert.deepEqual(validateSessionJob(job, cluster), [
+      {
+        path: 'spec.flinkConfiguration',
+        message: 'job.autoscaler.scale-down.max-factor is -1; it must lie within [0, Infinity]',
+      },
+    ]);
+  });
+
   it('accepts a valid session job with and without its session cluster', () => {
     assert.deepEqual(validateSessionJob(sessionJob()), []);
     assert.deepEqual(validateSessionJob(sessionJob(), sessionCluster()), []);

@@ -1,6 +1,7 @@
 /**
  * Turning the autoscaler off: its state ConfigMap goes when the deployed spec shows it was on,
  * also when it was on through configuration the spec does not carry (its overrides are deployed).
+ * A configuration it cannot read turns nothing off.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -39,7 +40,7 @@ async function turnedOff(job: FlinkSessionJob) {
   const result = await autoscale(job, true, {
     client,
     config: new OperatorConfig().with(job.spec.flinkConfiguration as Record<string, string>),
-    rest: () => Promise.resolve(undefined),
+    restUrl: () => Promise.resolve(undefined),
     recordEvent: () => Promise.resolve(),
     now: 0,
   });
@@ -64,4 +65,28 @@ test('the state goes when overrides not in the spec were deployed (the autoscale
 test('nothing is deleted when the autoscaler never ran', async () => {
   const { deleted } = await turnedOff(sessionJob({ [OVERRIDES]: 'v:3' }, { [OVERRIDES]: 'v:3' }));
   assert.deepEqual(deleted, []);
+});
+
+test('a configuration that cannot be read keeps the last decision and deletes nothing', async () => {
+  const job = sessionJob(
+    { 'job.autoscaler.enabled': 'true', 'job.autoscaler.utilization.target': 'high' },
+    {},
+  );
+  const deleted: string[] = [];
+  const client = {
+    get: () => Promise.resolve({ data: { parallelismOverrides: 'v:4' } }),
+    delete: (_type: unknown, namespace: string, name: string) => {
+      deleted.push(`${namespace}/${name}`);
+      return Promise.resolve();
+    },
+  } as unknown as KubeClient;
+  const result = await autoscale(job, true, {
+    client,
+    config: new OperatorConfig().with(job.spec.flinkConfiguration as Record<string, string>),
+    restUrl: () => assert.fail('no metrics are collected'),
+    recordEvent: () => Promise.resolve(),
+    now: 0,
+  });
+  assert.deepEqual(deleted, []);
+  assert.equal((result.spec.flinkConfiguration as Record<string, string>)[OVERRIDES], 'v:4');
 });

@@ -236,7 +236,7 @@ async function step(config: Record<string, string>, kept: AutoscalerState) {
   await autoscale(runningDeployment(config), true, {
     client,
     config: new OperatorConfig(config),
-    rest: () => Promise.reject(new Error('connection refused')),
+    restUrl: () => Promise.reject(new Error('connection refused')),
     recordEvent: () => Promise.resolve(),
     metrics: sink,
     now: 1_000_000,
