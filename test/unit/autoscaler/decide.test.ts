@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { decide, exceedsQuota, type DecisionInput } from '../../../src/autoscaler/decide.ts';
-import { EMPTY_STATE, type AutoscalerState } from '../../../src/autoscaler/types.ts';
+import { EMPTY_STATE, type AutoscalerState, type MetricSample } from '../../../src/autoscaler/types.ts';
 import { pipeline, series, settings, type VertexModel } from './series.ts';
 
 const MINUTE = 60_000;
@@ -123,15 +123,18 @@ describe('records in flight', () => {
     ],
   };
 
-  test('a saturated vertex is sized for what its input sends, not for what it manages to take', () => {
-    const d = decide({
-      settings: settings({ 'job.autoscaler.vertex.max-parallelism': '4' }),
+  const decideOn = (window: MetricSample[], config: Record<string, string> = {}) =>
+    decide({
+      settings: settings(config),
       topology,
-      samples,
+      samples: window,
       state: structuredClone(EMPTY_STATE),
-      now: samples.at(-1)!.time,
+      now: window.at(-1)!.time,
       taskManager: TM,
     });
+
+  test('a saturated vertex is sized for what its input sends, not for what it manages to take', () => {
+    const d = decideOn(samples, { 'job.autoscaler.vertex.max-parallelism': '4' });
     const work = d.evaluation.vertices[WORK]!;
     assert.ok(Math.abs(work.targetDataRate - 100.3) < 0.5, `target ${work.targetDataRate}`);
     assert.ok(work.trueProcessingRate < 67);
@@ -142,20 +145,13 @@ describe('records in flight', () => {
 
   test('when its input sends no more than it takes, a vertex within its band is left alone', () => {
     const caughtUp = structuredClone(samples);
-    caughtUp.forEach(
-      (s, i) => (s.vertices[SOURCE]!.numRecordsOut = s.vertices[WORK]!.numRecordsIn = 7037 + 660 * i),
-    );
-    caughtUp.forEach((s) => (s.vertices[SOURCE]!.numRecordsIn = s.vertices[SOURCE]!.numRecordsOut));
-    caughtUp.forEach((s) => (s.vertices[WORK]!.busyTimeMaxMs = s.vertices[WORK]!.busyTimeAvgMs = 800));
-    const d = decide({
-      settings: settings(),
-      topology,
-      samples: caughtUp,
-      state: structuredClone(EMPTY_STATE),
-      now: caughtUp.at(-1)!.time,
-      taskManager: TM,
+    caughtUp.forEach((s, i) => {
+      const source = s.vertices[SOURCE]!;
+      const work = s.vertices[WORK]!;
+      source.numRecordsIn = source.numRecordsOut = work.numRecordsIn = 7037 + 660 * i;
+      work.busyTimeMaxMs = work.busyTimeAvgMs = 800;
     });
-    assert.equal(d.scaled[WORK], undefined);
+    assert.equal(decideOn(caughtUp).scaled[WORK], undefined);
   });
 });
 
@@ -285,25 +281,29 @@ describe('limits', () => {
   });
 });
 
+/** The keyed vertex went from 1 to 2 subtasks at `time`, expecting 2000 records/s. */
+const keyedScaleUp = (time: number) => ({
+  time,
+  currentParallelism: 1,
+  newParallelism: 2,
+  trueProcessingRate: 1000,
+  expectedProcessingRate: 2000,
+  targetDataRate: 1800,
+});
+
+/** After that scale-up the keyed vertex processes barely more than before (1050/s). */
+function underperformingKeyed(): [VertexModel, VertexModel, VertexModel] {
+  const m = models([4, 2, 4]);
+  m[1].capacity = 525;
+  return m;
+}
+
 describe('ineffective scaling', () => {
   const scaledBefore = (): AutoscalerState => ({
     ...structuredClone(EMPTY_STATE),
-    scalingHistory: {
-      keyed: [
-        {
-          time: T0 - 30 * MINUTE,
-          currentParallelism: 1,
-          newParallelism: 2,
-          trueProcessingRate: 1000,
-          expectedProcessingRate: 2000,
-          targetDataRate: 1800,
-        },
-      ],
-    },
+    scalingHistory: { keyed: [keyedScaleUp(T0 - 30 * MINUTE)] },
   });
-  // The keyed vertex went from 1 to 2 subtasks but processes barely more than before (1050/s).
-  const m = models([4, 2, 4]);
-  m[1].capacity = 525;
+  const m = underperformingKeyed();
 
   test('is reported, and blocks further scale-ups when detection is enabled', () => {
     const on = decide({
@@ -325,23 +325,14 @@ describe('ineffective scaling', () => {
 });
 
 describe('scaling history', () => {
-  const scaleUp = (time: number) => ({
-    time,
-    currentParallelism: 1,
-    newParallelism: 2,
-    trueProcessingRate: 1000,
-    expectedProcessingRate: 2000,
-    targetDataRate: 1800,
-  });
-  const m = models([4, 2, 4]);
-  m[1].capacity = 525;
+  const m = underperformingKeyed();
   const detection = { 'job.autoscaler.scaling.effectiveness.detection.enabled': 'true' };
 
   test('a scale-up older than history.max.age no longer marks the next one ineffective', () => {
     const now = T0 + 5 * MINUTE;
     const state = {
       ...structuredClone(EMPTY_STATE),
-      scalingHistory: { keyed: [scaleUp(now - 25 * 60 * MINUTE)] },
+      scalingHistory: { keyed: [keyedScaleUp(now - 25 * 60 * MINUTE)] },
     };
     const d = decide({ ...input(m, 3000, detection), state });
     assert.ok(!d.events.some((e) => e.reason === 'IneffectiveScaling'));
@@ -353,7 +344,7 @@ describe('scaling history', () => {
     const now = T0 + 5 * MINUTE;
     const state = {
       ...structuredClone(EMPTY_STATE),
-      scalingHistory: { keyed: [scaleUp(now - 40 * MINUTE)], gone: [scaleUp(now - 40 * MINUTE)] },
+      scalingHistory: { keyed: [keyedScaleUp(now - 40 * MINUTE)], gone: [keyedScaleUp(now - 40 * MINUTE)] },
     };
     const forgotten = decide({
       ...input(m, 3000, { ...detection, 'job.autoscaler.history.max.count': '0' }),

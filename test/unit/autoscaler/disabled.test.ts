@@ -27,20 +27,24 @@ function sessionJob(own: Record<string, string>, deployed: Record<string, string
   };
 }
 
-/** Runs the autoscaler step with it off; returns the ConfigMaps it deleted and the resource it returned. */
-async function turnedOff(job: FlinkSessionJob) {
+/**
+ * Runs the autoscaler step; returns the ConfigMaps it deleted and the resource it returned. The
+ * client answers `delete`, and `get` with `stored` as the state ConfigMap's data when given; any
+ * other call fails the test, as does collecting metrics.
+ */
+async function runStep(job: FlinkSessionJob, stored?: Record<string, string>) {
   const deleted: string[] = [];
-  // Only `delete` is reached while the autoscaler is off; a call of anything else fails the test.
   const client = {
     delete: (_type: unknown, namespace: string, name: string) => {
       deleted.push(`${namespace}/${name}`);
       return Promise.resolve();
     },
+    ...(stored ? { get: () => Promise.resolve({ data: stored }) } : {}),
   } as unknown as KubeClient;
   const result = await autoscale(job, true, {
     client,
     config: new OperatorConfig().with(job.spec.flinkConfiguration as Record<string, string>),
-    restUrl: () => Promise.resolve(undefined),
+    restUrl: () => assert.fail('no metrics are collected'),
     recordEvent: () => Promise.resolve(),
     now: 0,
   });
@@ -52,18 +56,18 @@ test('the state goes when the deployed spec had the autoscaler on', async () => 
     { 'job.autoscaler.enabled': 'false' },
     { 'job.autoscaler.enabled': 'true', [OVERRIDES]: 'v:2' },
   );
-  const { deleted, result } = await turnedOff(job);
+  const { deleted, result } = await runStep(job);
   assert.deepEqual(deleted, ['ns/autoscaler-job']);
   assert.equal(result, job, 'the resource goes to planning without the overrides');
 });
 
 test('the state goes when overrides not in the spec were deployed (the autoscaler was on elsewhere)', async () => {
-  const { deleted } = await turnedOff(sessionJob({}, { [OVERRIDES]: 'v:2' }));
+  const { deleted } = await runStep(sessionJob({}, { [OVERRIDES]: 'v:2' }));
   assert.deepEqual(deleted, ['ns/autoscaler-job']);
 });
 
 test('nothing is deleted when the autoscaler never ran', async () => {
-  const { deleted } = await turnedOff(sessionJob({ [OVERRIDES]: 'v:3' }, { [OVERRIDES]: 'v:3' }));
+  const { deleted } = await runStep(sessionJob({ [OVERRIDES]: 'v:3' }, { [OVERRIDES]: 'v:3' }));
   assert.deepEqual(deleted, []);
 });
 
@@ -72,21 +76,7 @@ test('a configuration that cannot be read keeps the last decision and deletes no
     { 'job.autoscaler.enabled': 'true', 'job.autoscaler.utilization.target': 'high' },
     {},
   );
-  const deleted: string[] = [];
-  const client = {
-    get: () => Promise.resolve({ data: { parallelismOverrides: 'v:4' } }),
-    delete: (_type: unknown, namespace: string, name: string) => {
-      deleted.push(`${namespace}/${name}`);
-      return Promise.resolve();
-    },
-  } as unknown as KubeClient;
-  const result = await autoscale(job, true, {
-    client,
-    config: new OperatorConfig().with(job.spec.flinkConfiguration as Record<string, string>),
-    restUrl: () => assert.fail('no metrics are collected'),
-    recordEvent: () => Promise.resolve(),
-    now: 0,
-  });
+  const { deleted, result } = await runStep(job, { parallelismOverrides: 'v:4' });
   assert.deepEqual(deleted, []);
   assert.equal((result.spec.flinkConfiguration as Record<string, string>)[OVERRIDES], 'v:4');
 });
