@@ -28,7 +28,7 @@ import { applyConfigChanges } from './memory-tuning.ts';
 import { decisionOutcome, evaluationMetrics } from './metrics.ts';
 import { AutoscalerOptions, autoscalerSettings, type AutoscalerSettings } from './options.ts';
 import { AutoscalerStateStore, formatOverrides, parseOverrides } from './store.ts';
-import { clusterTaskManagerResources } from './task-manager-resources.ts';
+import { taskManagerResources } from './task-manager-resources.ts';
 import { EMPTY_STATE, type AutoscalerEvent, type AutoscalerState } from './types.ts';
 import { addSample, collectionDue } from './window.ts';
 
@@ -183,18 +183,21 @@ async function step(
     deps.log?.debug({ window }, 'autoscaler metrics window not full yet');
     return { state };
   }
+  const operatorConfig = Object.fromEntries(deps.config.entries());
+  const ownConfig = isDeployment(deployment) ? effectiveConfiguration(deployment, operatorConfig) : undefined;
+  // An application deployment is its own cluster: its configuration is built once.
+  const clusterConfig =
+    deps.cluster === deployment
+      ? ownConfig
+      : deps.cluster && effectiveConfiguration(deps.cluster, operatorConfig);
   const decision = decide({
     settings,
     topology: observation.topology,
     samples: state.metrics,
     state,
     now: deps.now,
-    ...(deps.cluster
-      ? { taskManager: clusterTaskManagerResources(deps.cluster, Object.fromEntries(deps.config.entries())) }
-      : {}),
-    ...(isDeployment(deployment)
-      ? { flinkConfig: effectiveConfiguration(deployment, Object.fromEntries(deps.config.entries())) }
-      : {}),
+    ...(clusterConfig ? { taskManager: taskManagerResources(clusterConfig) } : {}),
+    ...(ownConfig ? { flinkConfig: ownConfig } : {}),
   });
   await recordEvents(decision.events, decision.state, settings, deps);
   return { state: decision.state, outcome: decisionOutcome(decision) };

@@ -2,8 +2,6 @@
  * What one TaskManager of a cluster takes, read from the cluster's effective Flink configuration,
  * where the operator has already turned `spec.taskManager.resource(s)` into Flink keys.
  */
-import type { FlinkDeployment } from '../api/index.ts';
-import { effectiveConfiguration } from '../flink/config/effective.ts';
 import { KEYS } from '../flink/config/keys.ts';
 import { parseResourceMemory } from '../flink/config/memory.ts';
 import type { TaskManagerResources } from './decide.ts';
@@ -19,14 +17,6 @@ export function taskManagerResources(config: Readonly<Record<string, string>>): 
   const cpu = positive(config[KEYS.taskManagerCpu] ?? config[KEYS.legacyTaskManagerCpu]) ?? slots;
   const memory = config[KEYS.taskManagerProcessMemory];
   return { cpu, memoryBytes: memory !== undefined ? parseResourceMemory(memory) : 0, slots };
-}
-
-/** The TaskManager resources of `cluster` under the operator configuration `operatorConfig`. */
-export function clusterTaskManagerResources(
-  cluster: FlinkDeployment,
-  operatorConfig: Readonly<Record<string, string>>,
-): TaskManagerResources {
-  return taskManagerResources(effectiveConfiguration(cluster, operatorConfig));
 }
 
 function positive(text: string | undefined): number | undefined {

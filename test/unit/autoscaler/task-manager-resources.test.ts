@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { FlinkDeployment } from '../../../src/api/index.ts';
-import {
-  clusterTaskManagerResources,
-  taskManagerResources,
-} from '../../../src/autoscaler/task-manager-resources.ts';
+import { taskManagerResources } from '../../../src/autoscaler/task-manager-resources.ts';
+import { effectiveConfiguration } from '../../../src/flink/config/effective.ts';
 
 const GiB = 2 ** 30;
+
+/** The TaskManager resources of `c` as the autoscaler reads them: from its effective configuration. */
+const clusterTaskManagerResources = (c: FlinkDeployment, operatorConfig: Record<string, string>) =>
+  taskManagerResources(effectiveConfiguration(c, operatorConfig));
 
 function cluster(spec: Partial<FlinkDeployment['spec']>): FlinkDeployment {
   return {
