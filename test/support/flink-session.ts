@@ -3,6 +3,7 @@
  * without Kubernetes pods: one JobManager and one TaskManager on loopback addresses.
  */
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { FlinkDistribution } from '../../src/flink/dist/distribution.ts';
 import { servicePlan } from '../../src/flink/process/entrypoint.ts';
 import { startFlinkProcess, type FlinkProcess } from '../../src/flink/process/launcher.ts';
@@ -25,6 +26,23 @@ export interface LocalSessionClusterOptions {
   /** Keys only the TaskManager gets, over `config`. */
   taskManagerConfig?: Record<string, string>;
   timeoutMs?: number;
+}
+
+/**
+ * The configuration of a session cluster that runs session jobs: four slots, checkpoints every
+ * second below `workDir`, and the fixed blob and RPC ports the local processes use.
+ */
+export function sessionJobClusterConfig(workDir: string): Record<string, string> {
+  return {
+    'jobmanager.memory.process.size': '1024m',
+    'taskmanager.memory.process.size': '1536m',
+    'taskmanager.numberOfTaskSlots': '4',
+    'parallelism.default': '1',
+    'blob.server.port': '6124',
+    'taskmanager.rpc.port': '6122',
+    'execution.checkpointing.interval': '1s',
+    'execution.checkpointing.dir': pathToFileURL(path.join(workDir, 'checkpoints')).href,
+  };
 }
 
 /** Starts the cluster and returns once every slot of the TaskManager has registered. */

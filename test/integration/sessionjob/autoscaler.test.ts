@@ -29,7 +29,11 @@ import {
 } from '../../../src/runtime/index.ts';
 import type { KubeObject } from '../../../src/runtime/kube/types.ts';
 import { createTestNamespace, eventually, testKubeConfig } from '../../support/cluster.ts';
-import { startLocalSessionCluster, type LocalSessionCluster } from '../../support/flink-session.ts';
+import {
+  sessionJobClusterConfig,
+  startLocalSessionCluster,
+  type LocalSessionCluster,
+} from '../../support/flink-session.ts';
 
 const OVERRIDES = 'pipeline.jobvertex-parallelism-overrides';
 
@@ -74,17 +78,10 @@ function sessionCluster({ version, flinkVersion, addresses, scheduler }: Cluster
     const checkpoints = pathToFileURL(path.join(workDir, 'checkpoints')).href;
     const savepoints = pathToFileURL(path.join(workDir, 'savepoints')).href;
     const clusterConfig = {
-      'jobmanager.memory.process.size': '1024m',
-      'taskmanager.memory.process.size': '1536m',
-      'taskmanager.numberOfTaskSlots': '4',
-      'parallelism.default': '1',
-      'blob.server.port': '6124',
-      'taskmanager.rpc.port': '6122',
+      ...sessionJobClusterConfig(workDir),
       'jobmanager.scheduler': scheduler,
       'jobmanager.adaptive-scheduler.executing.cooldown-after-rescaling': '1 s',
       'jobmanager.adaptive-scheduler.executing.resource-stabilization-timeout': '1 s',
-      'execution.checkpointing.interval': '1s',
-      'execution.checkpointing.dir': checkpoints,
       'execution.checkpointing.savepoint-dir': savepoints,
     };
     cluster = await startLocalSessionCluster({ dist, workDir, addresses, config: clusterConfig });

@@ -20,7 +20,11 @@ import { PINNED_FLINK_RELEASES } from '../../../src/flink/dist/versions.ts';
 import type { FlinkRestClient } from '../../../src/flink/rest/client.ts';
 import { KubeClient, Manager, OperatorConfig, WellKnown, createLogger } from '../../../src/runtime/index.ts';
 import { createTestNamespace, eventually, testKubeConfig } from '../../support/cluster.ts';
-import { startLocalSessionCluster, type LocalSessionCluster } from '../../support/flink-session.ts';
+import {
+  sessionJobClusterConfig,
+  startLocalSessionCluster,
+  type LocalSessionCluster,
+} from '../../support/flink-session.ts';
 
 const JM_ADDRESS = '127.0.0.41';
 const TM_ADDRESS = '127.0.0.42';
@@ -69,21 +73,11 @@ describe(
       ]);
       dist = distribution;
       jarURI = pathToFileURL(dist.examples.topSpeedWindowing).href;
-      const clusterConfig = {
-        'jobmanager.memory.process.size': '1024m',
-        'taskmanager.memory.process.size': '1536m',
-        'taskmanager.numberOfTaskSlots': '4',
-        'parallelism.default': '1',
-        'blob.server.port': '6124',
-        'taskmanager.rpc.port': '6122',
-        'execution.checkpointing.interval': '1s',
-        'execution.checkpointing.dir': pathToFileURL(path.join(workDir, 'checkpoints')).href,
-      };
       cluster = await startLocalSessionCluster({
         dist,
         workDir,
         addresses: { jm: JM_ADDRESS, tm: TM_ADDRESS },
-        config: clusterConfig,
+        config: sessionJobClusterConfig(workDir),
       });
       rest = cluster.rest;
 
