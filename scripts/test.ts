@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startControlPlane, stopControlPlane } from '../src/devcluster/controlplane.ts';
 import { DevClusterError } from '../src/devcluster/errors.ts';
+import { claimPodAddressPrefix, type PodNetworkClaim } from '../src/devcluster/pod-network.ts';
 
 const TIERS = ['unit', 'integration', 'e2e'] as const;
 type Tier = (typeof TIERS)[number];
@@ -38,6 +39,7 @@ async function main(): Promise<number> {
   const needsCluster = files.some((f) => !f.startsWith(path.join('test', 'unit')));
   const env: NodeJS.ProcessEnv = { ...process.env };
   let clusterDir: string | undefined;
+  let podNetwork: PodNetworkClaim | undefined;
   const cleanup = async () => {
     if (clusterDir) {
       const dir = clusterDir;
@@ -45,6 +47,8 @@ async function main(): Promise<number> {
       await stopControlPlane(dir);
       if (!process.env.KEEP_TEST_CLUSTER) fs.rmSync(dir, { recursive: true, force: true });
     }
+    podNetwork?.release();
+    podNetwork = undefined;
   };
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.on(signal, () => void cleanup().finally(() => process.exit(130)));
@@ -53,8 +57,10 @@ async function main(): Promise<number> {
     if (needsCluster) {
       clusterDir = fs.mkdtempSync(path.join(os.tmpdir(), 'flink-operator-test-'));
       const started = Date.now();
+      podNetwork = claimPodAddressPrefix();
       const state = await startControlPlane({
         dir: clusterDir,
+        podAddressPrefix: podNetwork.prefix,
         log: (l) => console.log(`[control plane] ${l}`),
       });
       console.log(

@@ -28,6 +28,8 @@ export interface ControlPlaneOptions {
   healthTimeoutMs?: number;
   /** Also start the node agent, which runs pods as local processes (default true). */
   nodeAgent?: boolean;
+  /** The /16 of the loopback range the node agent gives pods (default 127.10). */
+  podAddressPrefix?: string;
   /** Extra command-line flags per component (for example a shorter etcd compaction interval in tests). */
   extraArgs?: Partial<Record<ComponentName, string[]>>;
 }
@@ -142,7 +144,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       const agent = startProcess(
         'node-agent',
         process.execPath,
-        nodeAgentArgs(dir, kubeconfig, files),
+        nodeAgentArgs(dir, kubeconfig, files, opts.podAddressPrefix),
         path.join(logs, 'node-agent.log'),
       );
       state.processes.push(agent);
@@ -256,7 +258,12 @@ async function writeCertificates(certDir: string, certs: ClusterCertificates): P
   return files;
 }
 
-function nodeAgentArgs(dir: string, kubeconfig: string, files: CertificateFiles): string[] {
+function nodeAgentArgs(
+  dir: string,
+  kubeconfig: string,
+  files: CertificateFiles,
+  podAddressPrefix: string | undefined,
+): string[] {
   const tsx = import.meta.resolve('tsx');
   const main = fileURLToPath(new URL('./agent/main.ts', import.meta.url));
   return [
@@ -267,6 +274,7 @@ function nodeAgentArgs(dir: string, kubeconfig: string, files: CertificateFiles)
     `--dir=${path.join(dir, 'node')}`,
     `--ca=${files.ca}`,
     `--node=${NODE_NAME}`,
+    ...(podAddressPrefix ? [`--pod-address-prefix=${podAddressPrefix}`] : []),
   ];
 }
 

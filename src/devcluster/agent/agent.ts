@@ -10,6 +10,7 @@ import { startLogsServer } from './logs-server.ts';
 import { defaultRuntimes } from './default-runtimes.ts';
 import { findRuntime, LaunchError, type ContainerRuntime, type HostMount } from './runtimes.ts';
 import { containerMounts, materializeVolumes, type TokenSource } from './volumes.ts';
+import { DEFAULT_POD_ADDRESS_PREFIX } from '../pod-network.ts';
 
 export interface NodeAgentOptions {
   kubeConfig: k8s.KubeConfig;
@@ -377,7 +378,7 @@ export class NodeAgent {
   }
 
   private allocateAddress(): string {
-    const prefix = this.opts.podAddressPrefix ?? '127.10';
+    const prefix = this.opts.podAddressPrefix ?? DEFAULT_POD_ADDRESS_PREFIX;
     const used = new Set([...this.pods.values()].map((p) => p.podIp));
     for (;;) {
       const n = this.nextAddress++;

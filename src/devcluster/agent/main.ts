@@ -12,10 +12,13 @@ const { values } = parseArgs({
     dir: { type: 'string' },
     node: { type: 'string', default: 'local-node' },
     ca: { type: 'string' },
+    'pod-address-prefix': { type: 'string' },
   },
 });
 if (!values.kubeconfig || !values.dir || !values.ca) {
-  console.error('usage: agent --kubeconfig FILE --dir DIR --ca FILE [--node NAME]');
+  console.error(
+    'usage: agent --kubeconfig FILE --dir DIR --ca FILE [--node NAME] [--pod-address-prefix 127.N]',
+  );
   process.exit(2);
 }
 const kubeConfig = new k8s.KubeConfig();
@@ -26,6 +29,7 @@ const agent = new NodeAgent({
   nodeName: values.node ?? 'local-node',
   dataDir: values.dir,
   apiServer: { host: server.hostname, port: Number(server.port || 443), caFile: values.ca },
+  podAddressPrefix: values['pod-address-prefix'],
   log: (line) => console.log(`${new Date().toISOString()} ${line}`),
 });
 let stopping = false;
