@@ -1,0 +1,33 @@
+/**
+ * The Apache operator's compatibility fixtures (CRDs, examples, e2e data), which live outside the
+ * project. A user's clone has none: tests that need them skip with the reason; under CI=true their
+ * absence is one failing test.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+
+const PROJECT_ROOT = path.resolve(import.meta.dirname, '..', '..');
+
+/** Where the fixtures are read from: FLINK_OPERATOR_COMPAT_DIR, else ../shared/compat/upstream. */
+export const COMPAT_DIR = path.resolve(
+  PROJECT_ROOT,
+  process.env.FLINK_OPERATOR_COMPAT_DIR ?? path.join('..', 'shared', 'compat', 'upstream'),
+);
+
+/** A path inside the fixtures. */
+export const compatPath = (...parts: string[]) => path.join(COMPAT_DIR, ...parts);
+
+/**
+ * False when the fixtures are present; otherwise the skip reason for the tests that need them
+ * (and, under CI=true, one failing test that names the missing directory).
+ */
+export function compatSkip(): string | false {
+  if (fs.existsSync(COMPAT_DIR)) return false;
+  const reason = `compatibility fixtures not found at ${COMPAT_DIR} (set FLINK_OPERATOR_COMPAT_DIR)`;
+  if (process.env.CI === 'true') {
+    test('compatibility fixtures are present (required under CI=true)', () => assert.fail(reason));
+  }
+  return reason;
+}
