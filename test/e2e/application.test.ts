@@ -14,6 +14,7 @@ import {
   leftovers,
   patchSpec,
   runningAndStable,
+  runningParallelism,
   streamingDeployment,
   waitFor,
   type E2eEnv,
@@ -24,12 +25,7 @@ const NAME = 'lifecycle';
 let env: E2eEnv;
 const stateDir = e2eFile('e2e-app', (e) => (env = e));
 
-/** The highest parallelism of the job's vertices (its source runs with parallelism 1). */
-async function jobParallelism(jobId: string): Promise<number> {
-  const rest = await flinkRest(env, NAME);
-  const details = await rest.jobDetails(jobId);
-  return Math.max(...details.vertices.map((v) => v.parallelism));
-}
+const jobParallelism = (jobId: string) => runningParallelism(env, NAME, jobId);
 
 test('deploy: the job runs on Flink with the requested parallelism', async () => {
   await createDeployment(env, streamingDeployment(NAME, stateDir));

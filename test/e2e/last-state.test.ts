@@ -1,6 +1,7 @@
 /**
- * last-state upgrade with Kubernetes HA: the JobManager is replaced while its HA metadata is
- * kept, and the new JobManager recovers the same job from its latest checkpoint.
+ * last-state upgrade with Kubernetes HA: the JobManager is replaced while the job's checkpoint
+ * pointers are kept, and the new JobManager runs the *new* job graph (here a lower parallelism)
+ * restored from the latest checkpoint — not the old graph recovered from HA.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -10,6 +11,7 @@ import {
   flinkRest,
   patchSpec,
   runningAndStable,
+  runningParallelism,
   streamingDeployment,
   waitFor,
   type E2eEnv,
@@ -30,6 +32,7 @@ test('a last-state upgrade keeps the job and restores its latest checkpoint thro
   await createDeployment(env, deployment);
   const first = await waitFor(env, NAME, 'RUNNING', runningAndStable, 240_000);
   const jobId = first.status!.jobStatus!.jobId!;
+  assert.equal(await runningParallelism(env, NAME, jobId), 2, 'Flink runs the job at parallelism 2');
   const rest = await flinkRest(env, NAME);
   const checkpointed = await eventually(
     async () => {
@@ -60,6 +63,13 @@ test('a last-state upgrade keeps the job and restores its latest checkpoint thro
   );
   assert.equal(upgraded.status!.jobStatus!.jobId, jobId, 'last-state keeps the job id');
   const restAfter = await flinkRest(env, NAME);
+  const details = await restAfter.jobDetails(jobId);
+  assert.equal(details.state, 'RUNNING');
+  assert.deepEqual(
+    details.vertices.map((v) => v.parallelism),
+    details.vertices.map(() => 1),
+    `every vertex Flink runs has the new parallelism 1: ${details.vertices.map((v) => `${v.name}=${v.parallelism}`).join(', ')}`,
+  );
   const stats = await restAfter.checkpointStatistics(jobId);
   assert.equal(stats.latest.restored?.is_savepoint, false, 'restored from a checkpoint');
   assert.ok(

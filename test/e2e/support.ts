@@ -175,6 +175,16 @@ export async function flinkRest(env: E2eEnv, name: string): Promise<FlinkRestCli
   return new FlinkRestClient({ baseUrl: `http://${ip}:8081` });
 }
 
+/**
+ * The highest parallelism among the vertices Flink runs for the job, read from the deployment's
+ * current JobManager (the TopSpeedWindowing source always runs with parallelism 1).
+ */
+export async function runningParallelism(env: E2eEnv, name: string, jobId: string): Promise<number> {
+  const rest = await flinkRest(env, name);
+  const details = await rest.jobDetails(jobId);
+  return Math.max(...details.vertices.map((v) => v.parallelism));
+}
+
 /** Objects of a cluster left in the namespace (by the label every cluster object carries). */
 export async function leftovers(env: E2eEnv, name: string): Promise<string[]> {
   const selector = `app=${name}`;

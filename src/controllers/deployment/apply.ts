@@ -61,6 +61,9 @@ async function deploy(
     ...(action.jobId ? { jobId: action.jobId } : {}),
     jobResultStoreId: randomUUID(),
   });
+  // Kubernetes HA would hand the new JobManager the old job graph; its checkpoints are all it may keep.
+  if (target.spec.job)
+    await dropJobGraphs(deps.client, target.metadata.namespace!, target.metadata.name!, deps.signal);
   const first = desiredObjects(target, config);
   const jobManager = await serverSideApply<V1Deployment & KubeObject>(
     deps.client,
@@ -176,6 +179,37 @@ async function serverSideApply<T extends KubeObject>(
     force: true,
     ...(signal ? { signal } : {}),
   });
+}
+
+/** Keys under which Flink's Kubernetes HA stores a submitted job graph (`executionPlan-` since Flink 2.0). */
+const JOB_GRAPH_KEY = /^(jobGraph|executionPlan)-/;
+
+/**
+ * Removes the stored job graphs from the cluster's HA ConfigMaps and keeps everything else, above
+ * all the checkpoint pointers. A new JobManager then finds no graph to recover, runs the job's main
+ * method with the current spec, and restores the job (same id) from its latest checkpoint.
+ */
+export async function dropJobGraphs(
+  client: KubeClient,
+  namespace: string,
+  name: string,
+  signal?: AbortSignal,
+): Promise<void> {
+  for (const cm of await haConfigMaps(client, namespace, name)) {
+    const keys = Object.keys(cm.data ?? {}).filter((key) => JOB_GRAPH_KEY.test(key));
+    if (keys.length === 0) continue;
+    await client
+      .patch(
+        WellKnown.configMaps,
+        namespace,
+        cm.metadata.name!,
+        { data: Object.fromEntries(keys.map((key) => [key, null])) },
+        { type: 'merge', ...(signal ? { signal } : {}) },
+      )
+      .catch((err: unknown) => {
+        if (!isNotFound(err)) throw err;
+      });
+  }
 }
 
 /**

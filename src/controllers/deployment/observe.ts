@@ -8,7 +8,7 @@ import type { FlinkDeployment, FlinkDeploymentSpec } from '../../api/index.ts';
 import { FlinkRestClient, FlinkRestError } from '../../flink/rest/client.ts';
 import { jobManagerSelector, labelSelectorString } from '../../flink/resources/names.ts';
 import type { KubeClient } from '../../runtime/index.ts';
-import { WellKnown } from '../../runtime/kube/types.ts';
+import { WellKnown, type KubeObject } from '../../runtime/kube/types.ts';
 import { parseReconciledSpec } from '../common/reconciled-spec.ts';
 import {
   flinkSupportsInPlaceScaling,
@@ -302,7 +302,13 @@ export function isHaConfigMap(
 }
 
 export async function haConfigMaps(client: KubeClient, namespace: string, name: string) {
-  const list = await client.list(WellKnown.configMaps, namespace, { labelSelector: `app=${name}` });
+  const list = await client.list<KubeObject & { data?: Record<string, string> }>(
+    WellKnown.configMaps,
+    namespace,
+    {
+      labelSelector: `app=${name}`,
+    },
+  );
   return list.items.filter((cm) => isHaConfigMap(cm, name));
 }
 
