@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { test } from 'node:test';
+import * as k8s from '@kubernetes/client-node';
 import {
   createDeployment,
   deleteDeployment,
@@ -13,6 +14,7 @@ import {
   flinkRest,
   leftovers,
   patchSpec,
+  readDeployment,
   runningAndStable,
   runningParallelism,
   streamingDeployment,
@@ -82,6 +84,37 @@ test('suspend takes a savepoint and removes the cluster; resume restores it', as
   const rest = await flinkRest(env, NAME);
   const stats = await rest.checkpointStatistics(resumed.status!.jobStatus!.jobId!);
   assert.equal(stats.latest.restored?.external_path, savepoint);
+});
+
+test('a suspended deployment whose status holds only lastSavepoint (as older operators wrote) resumes from it', async () => {
+  await patchSpec(env, NAME, { job: { state: 'suspended' } });
+  const suspended = await waitFor(env, NAME, 'SUSPENDED', (x) => x.status?.lifecycleState === 'SUSPENDED');
+  const savepoint = suspended.status!.jobStatus!.savepointInfo!.lastSavepoint!.location!;
+  await env.custom.patchNamespacedCustomObjectStatus(
+    {
+      group: 'flink.apache.org',
+      version: 'v1beta1',
+      namespace: env.namespace,
+      plural: 'flinkdeployments',
+      name: NAME,
+      body: { status: { jobStatus: { upgradeSavepointPath: null } } },
+    },
+    k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+  );
+  const legacy = await readDeployment(env, NAME);
+  assert.equal(
+    legacy.status?.jobStatus?.upgradeSavepointPath,
+    undefined,
+    'the status looks like an older operator wrote it',
+  );
+
+  await patchSpec(env, NAME, { job: { state: 'running' } });
+  const resumed = await waitFor(env, NAME, 'RUNNING from the last savepoint', runningAndStable);
+  const rest = await flinkRest(env, NAME);
+  const stats = await rest.checkpointStatistics(resumed.status!.jobStatus!.jobId!);
+  assert.equal(stats.latest.restored?.is_savepoint, true);
+  assert.equal(stats.latest.restored?.external_path, savepoint, 'Flink restored the recorded last savepoint');
+  assert.equal((await eventReasons(env, NAME)).includes('UpgradeFailed'), false);
 });
 
 test('delete leaves nothing behind', async () => {

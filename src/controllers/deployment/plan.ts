@@ -37,6 +37,7 @@ import type { PeriodicTrigger } from '../../api/periodic-trigger.ts';
 import type { DeploymentPolicy } from './policy.ts';
 import { ERROR_TYPES, JOB_NOT_FOUND, errorText } from '../common/status-error.ts';
 import { diffSpecs, type SpecDiff } from './spec-diff.ts';
+import { recordedRestorePath } from '../common/restore-path.ts';
 
 export type UpgradeMode = 'stateless' | 'savepoint' | 'last-state';
 export type SnapshotTriggerType = 'MANUAL' | 'PERIODIC' | 'UPGRADE';
@@ -498,7 +499,7 @@ function continueUpgrade(p: Planner): void {
 
   let savepointPath: string | undefined;
   if (restoreMode === 'savepoint') {
-    savepointPath = p.jobStatus.upgradeSavepointPath;
+    savepointPath = recordedRestorePath(p.jobStatus);
     if (!savepointPath) {
       upgradeFailed(
         p,

@@ -58,6 +58,7 @@ import {
 import { newJobId, submitJob } from './submit.ts';
 import { cancelAndWait, latestRestorePath, stopWithSavepoint, takeLegacySnapshot } from './operations.ts';
 import { statusUnchanged } from '../common/status-equality.ts';
+import { recordedRestorePath } from '../common/restore-path.ts';
 
 export const SESSION_JOB_FINALIZER = 'flinksessionjobs.flink.apache.org/finalizer';
 
@@ -412,11 +413,11 @@ export function createSessionJobController(
         }
         let restorePath: string | undefined;
         if (step.restoreFrom === 'savepoint') restorePath = savepointPath;
-        else if (step.restoreFrom === 'recorded') restorePath = status.jobStatus?.upgradeSavepointPath;
+        else if (step.restoreFrom === 'recorded') restorePath = recordedRestorePath(status.jobStatus);
         else if (step.restoreFrom === 'latest') {
           restorePath =
             (rest && jobId ? await latestRestorePath(rest, jobId) : undefined) ??
-            status.jobStatus?.upgradeSavepointPath;
+            recordedRestorePath(status.jobStatus);
         }
         const mode = step.restoreFrom === 'none' ? 'stateless' : step.upgradeMode;
         const text = serializeRecord(

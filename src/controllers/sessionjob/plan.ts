@@ -25,6 +25,7 @@ import {
   type JobStatusState,
   type SessionJobStatus,
 } from './status.ts';
+import { recordedRestorePath } from '../common/restore-path.ts';
 
 export type UpgradeMode = 'stateless' | 'savepoint' | 'last-state';
 
@@ -173,7 +174,7 @@ export function plan(input: PlanInput): Plan {
   return {
     step: {
       type: 'submit',
-      restorePath: upgradeMode === 'stateless' ? undefined : status?.jobStatus?.upgradeSavepointPath,
+      restorePath: upgradeMode === 'stateless' ? undefined : recordedRestorePath(status?.jobStatus),
       upgradeMode,
       firstDeployment: recorded.firstDeployment,
       jobId: reuse,

@@ -491,6 +491,46 @@ describe('suspend and resume', () => {
     assert.equal(p4.after?.reconciliationStatus?.state, 'DEPLOYED');
   });
 
+  test('resume falls back to the last recorded savepoint when no upgrade savepoint path is recorded', () => {
+    // What older operators left behind: a suspended deployment whose savepoint is only in savepointInfo.
+    const suspended = spec({}, { upgradeMode: 'savepoint', state: 'suspended' });
+    const status = runningStatus(suspended, {
+      lifecycleState: 'SUSPENDED',
+      jobManagerDeploymentStatus: 'MISSING',
+      jobStatus: {
+        jobId: OLD_JOB,
+        state: 'FINISHED',
+        savepointInfo: {
+          lastSavepoint: { location: '/sp/legacy', timeStamp: NOW - 60_000, triggerType: 'UPGRADE' },
+        },
+      },
+    });
+    const resumed = spec({}, { upgradeMode: 'savepoint', state: 'running' });
+    const p = plan(resource(resumed, status, 4), observed(gone));
+    assert.deepEqual(
+      reasons(p).filter((r) => r === 'UpgradeFailed'),
+      [],
+    );
+    const deploy = p.actions.find((a) => a.type === 'deploy');
+    assert.ok(deploy, `deploys: ${JSON.stringify(types(p.actions))}`);
+    assert.equal(deploy.savepointPath, '/sp/legacy');
+  });
+
+  test('resume without any recorded savepoint fails the upgrade with a clear message', () => {
+    const suspended = spec({}, { upgradeMode: 'savepoint', state: 'suspended' });
+    const status = runningStatus(suspended, {
+      lifecycleState: 'SUSPENDED',
+      jobManagerDeploymentStatus: 'MISSING',
+      jobStatus: { jobId: OLD_JOB, state: 'FINISHED' },
+    });
+    const p = plan(resource(spec({}, { upgradeMode: 'savepoint' }), status, 4), observed(gone));
+    assert.ok(reasons(p).includes('UpgradeFailed'));
+    assert.equal(
+      p.actions.some((a) => a.type === 'deploy'),
+      false,
+    );
+  });
+
   test('stateless suspend deletes everything and resumes empty', () => {
     const deployed = spec();
     const suspended = spec({}, { state: 'suspended' });
