@@ -178,12 +178,24 @@ function autoscaleDeployment(
   });
 }
 
+/**
+ * A resource can be created without spec (the schema allows it); its cleanup acts on the spec it
+ * last deployed, or on an empty one, so deletion always finishes.
+ */
+function withSpec(obj: Resource): Resource {
+  if (obj.spec) return obj;
+  const last = parseReconciledSpec<FlinkDeploymentSpec>(obj.status?.reconciliationStatus?.lastReconciledSpec);
+  // An empty spec deploys nothing; every field the cleanup reads is optional there.
+  return { ...obj, spec: last?.spec ?? ({} as FlinkDeploymentSpec) };
+}
+
 async function cleanupDeployment(
-  obj: Resource,
+  original: Resource,
   ctx: Ctx,
   deps: DeploymentControllerDeps,
 ): Promise<Action | void> {
-  if (isScheduleTemplate(obj)) return;
+  if (isScheduleTemplate(original)) return;
+  const obj = withSpec(original);
   const config = resourceConfig(ctx.config, obj.spec?.flinkConfiguration);
   const observed = await observeDeployment(obj, {
     client: ctx.client,

@@ -176,13 +176,15 @@ export function createSessionJobController(
   }
 
   async function reconcile(raw: FlinkSessionJob, ctx: Ctx): Promise<Action> {
-    if (raw.spec.deploymentName && raw.metadata.labels?.[TARGET_SESSION_LABEL] !== raw.spec.deploymentName) {
+    // The schema lets a session job be created without spec; validation reports that below.
+    const target = raw.spec?.deploymentName;
+    if (target && raw.metadata.labels?.[TARGET_SESSION_LABEL] !== target) {
       await ctx.client.patch(
         FLINK_SESSION_JOBS,
         raw.metadata.namespace,
         raw.metadata.name ?? '',
         {
-          metadata: { labels: { [TARGET_SESSION_LABEL]: raw.spec.deploymentName } },
+          metadata: { labels: { [TARGET_SESSION_LABEL]: target } },
         },
         { signal: ctx.signal },
       );

@@ -213,3 +213,83 @@ test('a session cluster with session jobs is not deleted, with a CleanupFailed W
     { what: 'the session cluster to be deleted', timeoutMs: 60_000 },
   );
 });
+
+test('a FlinkDeployment without spec gets a validation error, and deleting it finishes', async () => {
+  await custom.createNamespacedCustomObject({
+    group,
+    version,
+    namespace: ns.name,
+    plural: 'flinkdeployments',
+    body: { apiVersion: `${group}/${version}`, kind: 'FlinkDeployment', metadata: { name: 'no-spec' } },
+  });
+  const status = await eventually(
+    async () => {
+      const d = await read('no-spec');
+      return d.status?.error ? d.status : undefined;
+    },
+    { what: 'a validation error in status' },
+  );
+  assert.equal(status.lifecycleState, 'FAILED');
+  assert.ok((await read('no-spec')).metadata?.finalizers?.length, 'the operator holds its finalizer');
+  await custom.deleteNamespacedCustomObject({
+    group,
+    version,
+    namespace: ns.name,
+    plural: 'flinkdeployments',
+    name: 'no-spec',
+  });
+  await eventually(
+    async () => {
+      const list = (await custom.listNamespacedCustomObject({
+        group,
+        version,
+        namespace: ns.name,
+        plural: 'flinkdeployments',
+        fieldSelector: 'metadata.name=no-spec',
+      })) as { items: unknown[] };
+      return list.items.length === 0 ? true : undefined;
+    },
+    { what: 'the spec-less FlinkDeployment to be deleted', timeoutMs: 30_000 },
+  );
+});
+
+test('a FlinkSessionJob without spec gets a validation error, and deleting it finishes', async () => {
+  const plural = 'flinksessionjobs';
+  await create(
+    { apiVersion: `${group}/${version}`, kind: 'FlinkSessionJob', metadata: { name: 'no-spec-job' } },
+    plural,
+  );
+  const read = async () =>
+    (await custom.getNamespacedCustomObject({
+      group,
+      version,
+      namespace: ns.name,
+      plural,
+      name: 'no-spec-job',
+    })) as {
+      status?: { error?: string };
+    };
+  await eventually(async () => ((await read()).status?.error ? true : undefined), {
+    what: 'a validation error in the session job status',
+  });
+  await custom.deleteNamespacedCustomObject({
+    group,
+    version,
+    namespace: ns.name,
+    plural,
+    name: 'no-spec-job',
+  });
+  await eventually(
+    async () => {
+      const list = (await custom.listNamespacedCustomObject({
+        group,
+        version,
+        namespace: ns.name,
+        plural,
+        fieldSelector: 'metadata.name=no-spec-job',
+      })) as { items: unknown[] };
+      return list.items.length === 0 ? true : undefined;
+    },
+    { what: 'the spec-less FlinkSessionJob to be deleted', timeoutMs: 30_000 },
+  );
+});
