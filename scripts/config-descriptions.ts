@@ -84,6 +84,10 @@ export const OPTION_DESCRIPTIONS: Record<string, OptionDescription> = {
     'Serve `/healthz` (liveness; also `/`) and `/readyz` (readiness) over HTTP.',
   ),
   'kubernetes.operator.health.probe.port': d('Integer', 'Port of the health endpoints.'),
+  'kubernetes.operator.health.canary.resource.timeout': d(
+    'Duration',
+    'Canary resources (label `flink.apache.org/canary: "true"`, e.g. a FlinkDeployment with no spec) are never deployed: the leader bumps their `spec.restartNonce` and the liveness probe fails when a bump is not reconciled within this time.',
+  ),
   'kubernetes.operator.termination.timeout': d(
     'Duration',
     'On shutdown, how long in-flight reconciles may finish before they are aborted.',

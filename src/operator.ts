@@ -2,12 +2,20 @@
  * The operator process: one Manager (configuration, leader election, metrics, health) running
  * every controller of the project.
  */
+import { CanaryMonitor } from './controllers/common/canary.ts';
 import { deploymentController } from './controllers/deployment/controller.ts';
 import { createScheduleController } from './controllers/schedule/index.ts';
 import { createSessionJobController } from './controllers/sessionjob/controller.ts';
 import { createSnapshotController } from './controllers/snapshot/index.ts';
 import { DEFAULT_REST_PORT, RestAddressUnavailable, restAddressResolver } from './flink/rest/address.ts';
-import { KubeConfig, Manager, type ConfigSource, type Logger, type OperatorConfig } from './runtime/index.ts';
+import {
+  KubeConfig,
+  Manager,
+  RuntimeOptions,
+  type ConfigSource,
+  type Logger,
+  type OperatorConfig,
+} from './runtime/index.ts';
 
 export interface OperatorOptions {
   /** A kubeconfig file; otherwise in-cluster config or the default kubeconfig, as kubectl does. */
@@ -40,8 +48,15 @@ export function createOperator(options: OperatorOptions = {}): Manager {
     ...(options.identity ? { identity: options.identity } : {}),
     ...(options.leaseNamespace ? { leaseNamespace: options.leaseNamespace } : {}),
   });
+  // Canaries count only while this process leads; their timeout is read when each check is scheduled.
+  const canaries = new CanaryMonitor({
+    timeoutMs: () => manager.config.get(RuntimeOptions.canaryResourceTimeout),
+    log: manager.log,
+  });
+  manager.addLivenessCheck(() => canaries.health());
   manager.add(
     deploymentController({
+      canaries,
       restUrl: async (client, deployment, config) => {
         const port = Number(deployment.spec.flinkConfiguration?.['rest.port'] ?? DEFAULT_REST_PORT);
         try {
@@ -61,7 +76,7 @@ export function createOperator(options: OperatorOptions = {}): Manager {
     }),
   );
   manager.add(createScheduleController());
-  manager.add(createSessionJobController());
+  manager.add(createSessionJobController({ canaries }));
   manager.add(createSnapshotController());
   return manager;
 }

@@ -36,6 +36,8 @@ export interface ManagerOptions {
   host?: string;
 }
 
+export type LivenessCheck = () => { ok: boolean; reason?: string };
+
 /** A watcher failing for this long without recovering makes the liveness probe fail. */
 const UNHEALTHY_WATCH_MS = 120_000;
 
@@ -47,6 +49,7 @@ export class Manager {
   readonly log: Logger;
   readonly metrics = new OperatorMetrics();
   private readonly controllers: Controller<KubeObject>[] = [];
+  private readonly livenessChecks: LivenessCheck[] = [];
   private client: KubeClient | undefined;
   private reloader: ConfigReloader | undefined;
   private servers: { health?: http.Server; metrics?: http.Server } = {};
@@ -72,6 +75,12 @@ export class Manager {
 
   add<T extends KubeObject>(controller: Controller<T>): this {
     this.controllers.push(controller as unknown as Controller<KubeObject>);
+    return this;
+  }
+
+  /** Adds a condition of liveness, such as the canary resources being reconciled in time. */
+  addLivenessCheck(check: LivenessCheck): this {
+    this.livenessChecks.push(check);
     return this;
   }
 
@@ -205,9 +214,12 @@ export class Manager {
     const failing = this.controllers
       .flatMap((c) => c.watchers())
       .find((w) => w.failingSinceMs !== undefined && now - w.failingSinceMs > UNHEALTHY_WATCH_MS);
-    return failing
-      ? { ok: false, reason: `watch of ${failing.source.description} keeps failing` }
-      : { ok: true };
+    if (failing) return { ok: false, reason: `watch of ${failing.source.description} keeps failing` };
+    for (const check of this.livenessChecks) {
+      const result = check();
+      if (!result.ok) return result;
+    }
+    return { ok: true };
   }
 
   private readiness(): { ok: boolean; reason?: string } {

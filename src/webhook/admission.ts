@@ -17,6 +17,7 @@ import {
   type ValidationError,
 } from '../api/index.ts';
 import { diffToPatch, valueAt, type PatchOperation } from './json-patch.ts';
+import { isCanaryResource } from '../api/canary.ts';
 
 /** The parts of an `admission.k8s.io/v1` AdmissionRequest the webhook reads. */
 export interface AdmissionRequest {
@@ -56,6 +57,8 @@ export async function validate(req: AdmissionRequest, ctx: ValidationContext): P
   if (req.kind.group !== GROUP || (req.operation !== 'CREATE' && req.operation !== 'UPDATE'))
     return allow(req.uid);
   const obj = req.object;
+  // A canary is only the operator's health probe: it has no spec to judge.
+  if (isCanaryResource(obj as { metadata?: { labels?: Record<string, string> } })) return allow(req.uid);
   let errors: ValidationError[];
   switch (req.kind.kind) {
     case 'FlinkDeployment':

@@ -34,6 +34,8 @@ import { deploymentPolicy } from './options.ts';
 import { planCleanup, planDeployment, type ClusterAction, type PlannedEvent } from './plan.ts';
 import { ERROR_TYPES, errorText } from '../common/status-error.ts';
 import { statusUnchanged } from '../common/status-equality.ts';
+import { isCanaryResource } from '../../api/canary.ts';
+import type { CanaryMonitor } from '../common/canary.ts';
 
 export const DEPLOYMENT_FINALIZER = 'flinkdeployments.flink.apache.org/finalizer';
 
@@ -54,6 +56,8 @@ export type RestUrlResolver = (
 
 export interface DeploymentControllerDeps {
   restUrl: RestUrlResolver;
+  /** Tracks canary resources for the liveness probe; canaries are never deployed either way. */
+  canaries?: CanaryMonitor;
   now?: () => number;
   newJobId?: () => string;
 }
@@ -82,6 +86,10 @@ const randomJobId = () => randomBytes(16).toString('hex');
 async function reconcileDeployment(obj: Resource, ctx: Ctx, deps: DeploymentControllerDeps): Promise<Action> {
   // A schedule template runs no cluster of its own; the schedule controller starts its runs.
   if (isScheduleTemplate(obj)) return Action.awaitChange();
+  if (isCanaryResource(obj)) {
+    deps.canaries?.reconciled(obj, FLINK_DEPLOYMENT_RESOURCE, ctx);
+    return Action.awaitChange();
+  }
   const config = resourceConfig(ctx.config, obj.spec?.flinkConfiguration);
   const policy = deploymentPolicy(config);
 
@@ -195,6 +203,10 @@ async function cleanupDeployment(
   deps: DeploymentControllerDeps,
 ): Promise<Action | void> {
   if (isScheduleTemplate(original)) return;
+  if (isCanaryResource(original)) {
+    deps.canaries?.deleted(original, FLINK_DEPLOYMENT_RESOURCE);
+    return;
+  }
   const obj = withSpec(original);
   const config = resourceConfig(ctx.config, obj.spec?.flinkConfiguration);
   const observed = await observeDeployment(obj, {

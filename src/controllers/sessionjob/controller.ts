@@ -59,6 +59,8 @@ import { newJobId, submitJob } from './submit.ts';
 import { cancelAndWait, latestRestorePath, stopWithSavepoint, takeLegacySnapshot } from './operations.ts';
 import { statusUnchanged } from '../common/status-equality.ts';
 import { recordedRestorePath } from '../common/restore-path.ts';
+import { isCanaryResource } from '../../api/canary.ts';
+import type { CanaryMonitor } from '../common/canary.ts';
 
 export const SESSION_JOB_FINALIZER = 'flinksessionjobs.flink.apache.org/finalizer';
 
@@ -75,6 +77,8 @@ export interface SessionJobControllerOptions {
   resolveRestAddress?: RestAddressResolver;
   /** Jar fetchers by URI scheme; local files and http(s) by default. */
   artifacts?: ArtifactFetchers;
+  /** Tracks canary resources for the liveness probe; canaries are never submitted either way. */
+  canaries?: CanaryMonitor;
 }
 
 type Ctx = ReconcileContext<FlinkSessionJob>;
@@ -176,6 +180,10 @@ export function createSessionJobController(
   }
 
   async function reconcile(raw: FlinkSessionJob, ctx: Ctx): Promise<Action> {
+    if (isCanaryResource(raw)) {
+      options.canaries?.reconciled(raw, FLINK_SESSION_JOBS, ctx);
+      return Action.awaitChange();
+    }
     // The schema lets a session job be created without spec; validation reports that below.
     const target = raw.spec?.deploymentName;
     if (target && raw.metadata.labels?.[TARGET_SESSION_LABEL] !== target) {
@@ -560,6 +568,10 @@ export function createSessionJobController(
   }
 
   async function cleanup(raw: FlinkSessionJob, ctx: Ctx): Promise<Action | void> {
+    if (isCanaryResource(raw)) {
+      options.canaries?.deleted(raw, FLINK_SESSION_JOBS);
+      return;
+    }
     if (raw.status?.lifecycleState !== 'DELETING') {
       await ctx.recordEvent({ type: 'Normal', reason: 'Cleanup', message: 'Cleaning up FlinkSessionJob' });
       await ctx.updateStatus<SessionJobStatus>((s) => ({ ...s, lifecycleState: 'DELETING' }));

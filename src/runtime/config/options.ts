@@ -128,5 +128,6 @@ export const RuntimeOptions = {
   dynamicConfigCheckInterval: duration('dynamic.config.check.interval', 300_000),
   healthProbeEnabled: bool('health.probe.enabled', true),
   healthProbePort: integer('health.probe.port', 8085),
+  canaryResourceTimeout: duration('health.canary.resource.timeout', 60_000),
   terminationTimeout: duration('termination.timeout', 10_000),
 } as const;

@@ -31,6 +31,7 @@ before(async () => {
       'kubernetes.operator.rest.address-resolution': 'pod-ip',
       'kubernetes.operator.reconcile.interval': '5 s',
       'kubernetes.operator.observer.progress-check.interval': '1 s',
+      'kubernetes.operator.health.canary.resource.timeout': '2 s',
     }),
     log: createLogger({ level: 'warn' }),
     healthPort: 0,
@@ -291,5 +292,57 @@ test('a FlinkSessionJob without spec gets a validation error, and deleting it fi
       return list.items.length === 0 ? true : undefined;
     },
     { what: 'the spec-less FlinkSessionJob to be deleted', timeoutMs: 30_000 },
+  );
+});
+
+test("a canary (Apache's canary.yaml) is bumped and reconciled as the health probe, never deployed or judged", async () => {
+  await create({
+    apiVersion: `${group}/${version}`,
+    kind: 'FlinkDeployment',
+    metadata: { name: 'canary', labels: { 'flink.apache.org/canary': 'true' } },
+  });
+  // Created at generation 1; each check bumps spec.restartNonce, so generation 3 means a full cycle.
+  const bumped = await eventually(
+    async () => {
+      const d = await read('canary');
+      return (d.metadata?.generation ?? 0) >= 3 ? d : undefined;
+    },
+    { what: 'the canary to be bumped twice', timeoutMs: 30_000 },
+  );
+  assert.ok((bumped.spec?.restartNonce ?? 0) >= 2, `restartNonce ${bumped.spec?.restartNonce}`);
+  assert.equal(bumped.status?.error, undefined, 'a canary is not validated as a job');
+  assert.notEqual(bumped.status?.lifecycleState, 'FAILED');
+  assert.deepEqual(
+    (await events('canary')).map((e) => e.reason),
+    [],
+    'a canary records no Events',
+  );
+  const deployments = await apps.listNamespacedDeployment({
+    namespace: ns.name,
+    labelSelector: 'app=canary',
+  });
+  assert.equal(deployments.items.length, 0, 'a canary deploys no cluster');
+  const health = await fetch(`http://127.0.0.1:${operator.healthPort}/healthz`);
+  assert.equal(health.status, 200, await health.text());
+
+  await custom.deleteNamespacedCustomObject({
+    group,
+    version,
+    namespace: ns.name,
+    plural: 'flinkdeployments',
+    name: 'canary',
+  });
+  await eventually(
+    async () => {
+      const list = (await custom.listNamespacedCustomObject({
+        group,
+        version,
+        namespace: ns.name,
+        plural: 'flinkdeployments',
+        fieldSelector: 'metadata.name=canary',
+      })) as { items: unknown[] };
+      return list.items.length === 0 ? true : undefined;
+    },
+    { what: 'the canary to be deleted', timeoutMs: 30_000 },
   );
 });

@@ -105,3 +105,24 @@ test('certificates are renewed when close to expiry or missing a name', async ()
   assert.equal(needsRenewal(certs, 2 * 86_400_000, names, new Date('2030-01-09T00:00:00Z')), true);
   assert.equal(needsRenewal(certs, 2 * 86_400_000, { dnsNames: ['other.ns.svc'] }, now), true);
 });
+
+test('a canary resource (the Apache canary.yaml: only a label, no spec) is admitted unvalidated', async () => {
+  const canary = {
+    apiVersion: 'flink.apache.org/v1beta1',
+    kind: 'FlinkDeployment',
+    metadata: { name: 'canary', namespace: 'ns', labels: { 'flink.apache.org/canary': 'true' } },
+  };
+  const request = (object: unknown): AdmissionRequest => ({
+    uid: 'c',
+    kind: kind('FlinkDeployment'),
+    operation: 'CREATE',
+    object,
+  });
+  assert.equal((await validate(request(canary), noLookups)).allowed, true);
+  const notCanary = { ...canary, metadata: { name: 'canary', namespace: 'ns' } };
+  assert.equal(
+    (await validate(request(notCanary), noLookups)).allowed,
+    false,
+    'without the label it is judged',
+  );
+});
