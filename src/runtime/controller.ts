@@ -3,7 +3,7 @@ import { Action } from './action.ts';
 import { backoffDelay } from './backoff.ts';
 import type { OperatorConfig } from './config/operator-config.ts';
 import { RuntimeOptions } from './config/options.ts';
-import { FatalError, UserError, isAbort } from './errors.ts';
+import { FatalError, UserError, isAbort, isNotFound } from './errors.ts';
 import type { EventInput, EventRecorder } from './events.ts';
 import { addFinalizer, hasFinalizer, removeFinalizer } from './finalizers.ts';
 import type { KubeClient } from './kube/client.ts';
@@ -87,6 +87,12 @@ export class Controller<T extends KubeObject> {
    */
   private readonly ownedIndex = new Map<OwnedResource, Map<string, Set<string>>>();
   private readonly attempts = new Map<string, number>();
+  /**
+   * Key -> resourceVersion of this controller's last write to the object that the cache has not
+   * delivered yet. The next reconcile of such a key reads the object from the API server instead:
+   * a reconcile must never decide on a view older than what the previous one wrote.
+   */
+  private readonly unseenWrites = new Map<string, string>();
   private watchRuns: Promise<void>[] = [];
   private stopWatches = new AbortController();
 
@@ -198,9 +204,11 @@ export class Controller<T extends KubeObject> {
     if (event.type === 'synced') return;
     runtime.metrics.watchEvents.inc({ resource: this.spec.resource.plural, type: event.type });
     const key = objectKey(event.object);
+    if (this.unseenWrites.get(key) === event.object.metadata.resourceVersion) this.unseenWrites.delete(key);
     if (event.type === 'deleted') {
       this.queue?.remove(key);
       this.attempts.delete(key);
+      this.unseenWrites.delete(key);
       const { namespace = '', name = '' } = event.object.metadata;
       runtime.metrics.forgetResource(this.spec.resource.kind, namespace, name);
       return;
@@ -259,7 +267,7 @@ export class Controller<T extends KubeObject> {
   private async process(key: string, signal: AbortSignal): Promise<void> {
     const runtime = this.runtime as ControllerRuntime;
     const queue = this.queue as WorkQueue;
-    const obj = this.get(key);
+    const obj = await this.current(key, signal);
     if (!obj) {
       this.attempts.delete(key);
       return;
@@ -286,6 +294,24 @@ export class Controller<T extends KubeObject> {
       this.handleError(err, key, attempt, log, config);
     } finally {
       endTimer();
+    }
+  }
+
+  /** The object to reconcile: the cached one, unless the cache has not caught up with our last write. */
+  private async current(key: string, signal: AbortSignal): Promise<T | undefined> {
+    const cached = this.get(key);
+    const written = this.unseenWrites.get(key);
+    if (!cached || written === undefined || cached.metadata.resourceVersion === written) return cached;
+    const { namespace, name } = splitKey(key);
+    const { client } = this.runtime as ControllerRuntime;
+    try {
+      const live = await client.get<T>(this.spec.resource, namespace, name, signal);
+      // The cache holds what the server holds: our write was delivered or superseded (after a relist).
+      if (live.metadata.resourceVersion === cached.metadata.resourceVersion) this.unseenWrites.delete(key);
+      return this.spec.retain ? this.spec.retain(live) : live;
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
     }
   }
 
@@ -351,9 +377,15 @@ export class Controller<T extends KubeObject> {
       // Reconcile the patched object: it is newer than the cached copy.
       const updated = await addFinalizer(client, resource, obj, finalizer, signal);
       if (!updated) return Action.awaitChange();
+      this.wrote(objectKey(updated), updated);
       current = updated;
     }
     return this.spec.reconcile(current, contextFor(current));
+  }
+
+  private wrote(key: string, obj: KubeObject): void {
+    const version = obj.metadata.resourceVersion;
+    if (version && this.get(key)?.metadata.resourceVersion !== version) this.unseenWrites.set(key, version);
   }
 
   private context(
@@ -384,6 +416,7 @@ export class Controller<T extends KubeObject> {
             signal,
           },
         );
+        this.wrote(key, latest);
         return latest;
       },
       recordEvent: (input, target) => runtime.events.record(target ?? latest, input, signal),

@@ -286,3 +286,33 @@ function assertPrometheusText(text: string): void {
     assert.match(line, sample);
   }
 }
+
+test('each reconcile sees what the previous one wrote, even before the watch delivers it', async () => {
+  const ns = await namespace('ryw');
+  const rounds = 40;
+  const seen: number[] = [];
+  await startManager(
+    {
+      resource: Widgets,
+      reconcile: async (obj, ctx) => {
+        // Decide only on the view handed in, as planners do: a stale view repeats a count.
+        const count = obj.status?.observed ?? 0;
+        seen.push(count);
+        if (count >= rounds) return Action.awaitChange();
+        await ctx.updateStatus<Widget['status']>(() => ({ observed: count + 1 }));
+        return Action.requeueAfter(0);
+      },
+    },
+    { 'kubernetes.operator.watched.namespaces': ns },
+  );
+  await client.create(Widgets, widget(ns, 'counter'));
+  await eventually(async () => (seen.at(-1) === rounds ? true : undefined), {
+    what: `the counter to reach ${rounds}`,
+    timeoutMs: 60_000,
+  });
+  assert.deepEqual(
+    seen,
+    Array.from({ length: rounds + 1 }, (_, i) => i),
+    'no reconcile decided on a view older than the last write',
+  );
+});
