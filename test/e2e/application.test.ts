@@ -22,6 +22,7 @@ import {
   type E2eEnv,
 } from './support.ts';
 import { eventually } from '../support/cluster.ts';
+import type { FlinkStateSnapshot } from '../../src/api/index.ts';
 
 const NAME = 'lifecycle';
 let env: E2eEnv;
@@ -42,6 +43,37 @@ test('deploy: the job runs on Flink with the requested parallelism', async () =>
   assert.deepEqual(
     (await eventReasons(env, NAME)).filter((r) => r === 'Submit'),
     ['Submit'],
+  );
+});
+
+test('checkpointTriggerNonce creates a manual checkpoint FlinkStateSnapshot that Flink completes', async () => {
+  const d = await waitFor(env, NAME, 'RUNNING', runningAndStable);
+  await patchSpec(env, NAME, { job: { checkpointTriggerNonce: 1 } });
+  const snapshot = await eventually(
+    async () => {
+      const list = (await env.custom.listNamespacedCustomObject({
+        group: 'flink.apache.org',
+        version: 'v1beta1',
+        namespace: env.namespace,
+        plural: 'flinkstatesnapshots',
+      })) as { items: FlinkStateSnapshot[] };
+      const manual = list.items.filter((x) => x.metadata.name?.startsWith(`${NAME}-checkpoint-manual-`));
+      assert.ok(
+        manual.length <= 1,
+        `one snapshot per nonce: ${manual.map((x) => x.metadata.name).join(', ')}`,
+      );
+      return manual[0]?.status?.state === 'COMPLETED' ? manual[0] : undefined;
+    },
+    { what: 'a completed manual checkpoint FlinkStateSnapshot', timeoutMs: 90_000 },
+  );
+  assert.ok(snapshot.spec.checkpoint, 'it is a checkpoint');
+  assert.equal(snapshot.spec.jobReference?.name, NAME);
+  const location = snapshot.status!.path!;
+  assert.ok(fs.existsSync(new URL(location.replace(/^file:/, 'file://')).pathname), `${location} exists`);
+  const stats = await (await flinkRest(env, NAME)).checkpointStatistics(d.status!.jobStatus!.jobId!);
+  assert.ok(
+    stats.history.some((c) => c.external_path === location && c.status === 'COMPLETED'),
+    'Flink lists the checkpoint as completed',
   );
 });
 

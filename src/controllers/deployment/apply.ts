@@ -30,6 +30,8 @@ export interface ApplyDeps {
    * trigger, so a spec change that adds the folder applies to the savepoint of that very upgrade.
    */
   savepointDirectory?: string;
+  /** Creates a FlinkStateSnapshot of this resource (its format and disposal from the resource's configuration). */
+  createSnapshot: (kind: 'checkpoint', triggerType: 'MANUAL') => Promise<void>;
   /** Persists a status change (conflict-safe); used to record trigger ids right away. */
   updateStatus: (change: (status: FlinkDeploymentStatus) => FlinkDeploymentStatus) => Promise<void>;
   signal?: AbortSignal;
@@ -124,6 +126,9 @@ export async function applyAction(
       await recordTrigger(deps, 'checkpoint', triggerId);
       return;
     }
+    case 'createSnapshot':
+      await deps.createSnapshot(action.kind, action.triggerType);
+      return;
     case 'scaleTaskManagers':
       await deps.client.patch(
         WellKnown.deployments,

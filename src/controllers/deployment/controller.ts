@@ -238,6 +238,7 @@ const FAILURE_REASONS: Record<ClusterAction['type'], string> = {
   stopWithSavepoint: 'SavepointError',
   triggerSavepoint: 'SavepointError',
   triggerCheckpoint: 'CheckpointError',
+  createSnapshot: 'CheckpointError',
   scaleTaskManagers: 'ScalingFailed',
   rescaleJob: 'ScalingFailed',
   disposeSavepoint: 'SavepointError',
@@ -263,6 +264,9 @@ async function applyActions(
         restUrl: () => deps.restUrl(ctx.client, resource, config),
         restTimeoutMs: config.get(JobOptions.clientTimeout),
         ...(savepointDir ? { savepointDirectory: savepointDir } : {}),
+        createSnapshot: async (type, triggerType) => {
+          await createSnapshotResource(ctx.client, config, { owner: resource, type, triggerType });
+        },
         updateStatus: (change) => ctx.updateStatus((status) => change(status ?? {})).then(() => undefined),
         signal: ctx.signal,
       });

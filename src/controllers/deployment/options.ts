@@ -43,6 +43,7 @@ export function deploymentPolicy(config: OperatorConfig): DeploymentPolicy {
     savepointHistoryMaxCount: maxCountCap !== undefined ? Math.min(maxCount, maxCountCap) : maxCount,
     savepointHistoryMaxAgeMs: maxAgeCap !== undefined ? Math.min(maxAge, maxAgeCap) : maxAge,
     savepointCleanupEnabled: config.get(DeploymentOptions.savepointCleanupEnabled),
+    snapshotResources: config.get(SnapshotOptions.resourceEnabled),
     rollbackEnabled: config.get(DeploymentOptions.rollbackEnabled),
     readinessTimeoutMs: config.get(DeploymentOptions.readinessTimeout),
     restartFailedJobs: config.get(DeploymentOptions.restartFailed),

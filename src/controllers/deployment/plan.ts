@@ -62,6 +62,8 @@ export type ClusterAction =
       formatType: 'CANONICAL' | 'NATIVE';
     }
   | { type: 'triggerCheckpoint'; jobId: string; triggerType: 'MANUAL' | 'PERIODIC' }
+  /** A FlinkStateSnapshot resource whose controller takes the snapshot. */
+  | { type: 'createSnapshot'; kind: 'checkpoint'; triggerType: 'MANUAL' }
   | { type: 'scaleTaskManagers'; replicas: number }
   /** Sets vertex parallelisms of the running job through the adaptive scheduler (Flink 1.18+). */
   | { type: 'rescaleJob'; jobId: string; parallelism: Record<string, number> }
@@ -905,6 +907,16 @@ function followSnapshots(p: Planner): void {
     spec.checkpointTriggerNonce !== undefined &&
     spec.checkpointTriggerNonce !== last.spec.job?.checkpointTriggerNonce
   ) {
+    if (p.policy.snapshotResources) {
+      // The snapshot resource carries the request from here: the nonce is handled once it exists.
+      // The nonce is recorded only after the resource exists (in `after`), so a failed create is retried.
+      p.actions.push({ type: 'createSnapshot', kind: 'checkpoint', triggerType: 'MANUAL' });
+      const before = structuredClone(p.recon);
+      advanceNonce(p, 'checkpointTriggerNonce', spec.checkpointTriggerNonce);
+      p.after = structuredClone(p.status);
+      p.status.reconciliationStatus = before;
+      return;
+    }
     Object.assign(cp, { triggerType: 'MANUAL', triggerTimestamp: p.now });
     p.actions.push({ type: 'triggerCheckpoint', jobId, triggerType: 'MANUAL' });
     return p.progress();

@@ -24,6 +24,8 @@ export interface DeploymentPolicy {
   savepointHistoryMaxCount: number;
   savepointHistoryMaxAgeMs: number;
   savepointCleanupEnabled: boolean;
+  /** Manual checkpoints are FlinkStateSnapshot resources (`snapshot.resource.enabled`), taken by their controller. */
+  snapshotResources: boolean;
   rollbackEnabled: boolean;
   readinessTimeoutMs: number;
   restartFailedJobs: boolean;

@@ -170,6 +170,8 @@ export interface CheckpointingStatistics {
       external_path?: string;
     } | null;
   };
+  /** The most recent checkpoints, newest first (as many as `web.checkpoints.history`). */
+  history: CheckpointSummary[];
 }
 
 /** POST /jars/upload */

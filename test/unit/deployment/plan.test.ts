@@ -588,9 +588,30 @@ describe('snapshots', () => {
     assert.deepEqual(plan(resource(withNonce, persisted(late), 3), observed()).actions, []);
   });
 
-  test('a checkpointTriggerNonce triggers a checkpoint', () => {
-    const p = plan(resource(spec({}, { checkpointTriggerNonce: 2 }), runningStatus(spec()), 3), observed());
+  test('without snapshot resources, a checkpointTriggerNonce triggers a checkpoint through REST', () => {
+    const p = plan(resource(spec({}, { checkpointTriggerNonce: 2 }), runningStatus(spec()), 3), observed(), {
+      snapshotResources: false,
+    });
     assert.deepEqual(p.actions, [{ type: 'triggerCheckpoint', jobId: OLD_JOB, triggerType: 'MANUAL' }]);
+  });
+
+  test('with snapshot resources, a checkpointTriggerNonce creates a manual checkpoint FlinkStateSnapshot once', () => {
+    const withNonce = spec({}, { checkpointTriggerNonce: 2 });
+    const p = plan(resource(withNonce, runningStatus(spec()), 3), observed(), { snapshotResources: true });
+    assert.deepEqual(p.actions, [{ type: 'createSnapshot', kind: 'checkpoint', triggerType: 'MANUAL' }]);
+    assert.equal(
+      recorded(p.status)?.spec.job?.checkpointTriggerNonce,
+      undefined,
+      'not recorded before it exists',
+    );
+    assert.equal(recorded(p.after)?.spec.job?.checkpointTriggerNonce, 2, 'recorded once created');
+    assert.equal(
+      p.after?.reconciliationStatus?.lastStableSpec,
+      p.after?.reconciliationStatus?.lastReconciledSpec,
+    );
+    const again = plan(resource(withNonce, persisted(p), 3), observed(), { snapshotResources: true });
+    assert.deepEqual(again.actions, [], 'the same nonce creates no second snapshot');
+    assert.deepEqual(reasons(again), []);
   });
 
   test('periodic savepoints follow the interval', () => {
