@@ -1,9 +1,11 @@
 /**
- * A session cluster deployed by the operator runs two session jobs; the cluster cannot be deleted
- * while they exist, and goes once they are deleted.
+ * A session cluster deployed by the operator runs two session jobs; a last-state upgrade of one shows
+ * CANCELLING while Flink cancels it; the cluster cannot be deleted while they exist, and goes once
+ * they are deleted.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import * as k8s from '@kubernetes/client-node';
 import type { FlinkSessionJob } from '../../src/api/index.ts';
 import { ensureFlinkDistribution } from '../../src/flink/dist/distribution.ts';
 import { eventually } from '../support/cluster.ts';
@@ -24,7 +26,7 @@ import { errorMessage } from '../../src/controllers/common/status-error.ts';
 let env: E2eEnv;
 const SESSION = 'session';
 
-e2eFile('e2e-session', (e) => (env = e));
+const stateDir = e2eFile('e2e-session', (e) => (env = e));
 
 function sessionJob(name: string, jar: string): FlinkSessionJob {
   return {
@@ -51,6 +53,64 @@ async function readJob(name: string): Promise<FlinkSessionJob> {
     plural: 'flinksessionjobs',
     name,
   })) as FlinkSessionJob;
+}
+
+/**
+ * A last-state upgrade of a session job cancels the running job: the status passes through
+ * CANCELLING (as scripts waiting on it expect) and ends with a new job RUNNING on Flink.
+ */
+async function lastStateUpgradeShowsCancelling(before: FlinkSessionJob): Promise<void> {
+  const name = before.metadata.name!;
+  const oldJobId = before.status!.jobStatus!.jobId!;
+  const states: string[] = [];
+  const watch = await new k8s.Watch(env.kc).watch(
+    `/apis/${GROUP}/${VERSION}/namespaces/${env.namespace}/flinksessionjobs`,
+    { fieldSelector: `metadata.name=${name}` },
+    (_phase, obj: FlinkSessionJob) => {
+      const state = obj.status?.jobStatus?.state;
+      if (state && states.at(-1) !== state) states.push(state);
+    },
+    () => undefined,
+  );
+  try {
+    await env.custom.patchNamespacedCustomObject(
+      {
+        group: GROUP,
+        version: VERSION,
+        namespace: env.namespace,
+        plural: 'flinksessionjobs',
+        name,
+        body: {
+          spec: {
+            restartNonce: 1,
+            flinkConfiguration: { 'execution.checkpointing.dir': `file://${stateDir}/checkpoints` },
+            job: { upgradeMode: 'last-state' },
+          },
+        },
+      },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    );
+    const upgraded = await eventually(
+      async () => {
+        const job = await readJob(name);
+        const id = job.status?.jobStatus?.jobId;
+        if (id && id !== oldJobId && job.status?.jobStatus?.state === 'RUNNING') return job;
+        throw new Error(
+          `${name}: ${id} ${job.status?.jobStatus?.state} ${job.status?.error ?? ''} (${states.join(' -> ')})`,
+        );
+      },
+      { what: `${name} RUNNING again as a new job`, timeoutMs: 120_000 },
+    );
+    const cancelling = states.indexOf('CANCELLING');
+    assert.ok(cancelling >= 0, `the status showed CANCELLING: ${states.join(' -> ')}`);
+    assert.ok(states.lastIndexOf('RUNNING') > cancelling, `then RUNNING: ${states.join(' -> ')}`);
+    const flinkJobs = await (await flinkRest(env, SESSION)).jobs();
+    const stateOf = (id: string) => flinkJobs.find((j) => j.jid === id)?.state;
+    assert.equal(stateOf(oldJobId), 'CANCELED', 'Flink cancelled the old job');
+    assert.equal(stateOf(upgraded.status!.jobStatus!.jobId!), 'RUNNING', 'Flink runs the new job');
+  } finally {
+    watch.abort();
+  }
 }
 
 test('two session jobs run on one session cluster; the cluster is deleted only after them', async () => {
@@ -99,6 +159,8 @@ test('two session jobs run on one session cluster; the cluster is deleted only a
   const rest = await flinkRest(env, SESSION);
   const running = (await rest.jobs()).filter((j) => j.state === 'RUNNING').map((j) => j.jid);
   assert.deepEqual(running.sort(), jobs.map((j) => j.status!.jobStatus!.jobId!).sort());
+
+  await lastStateUpgradeShowsCancelling(jobs[0]!);
 
   await deleteDeployment(env, SESSION);
   const refused = await waitFor(env, SESSION, 'deletion refused', (d) =>

@@ -419,7 +419,10 @@ export function createSessionJobController(
           });
           await recordUpgradeSnapshot(ctx, raw, config, savepointPath);
         } else if (step.method === 'cancel' && rest && jobId) {
-          await cancelAndWait(rest, jobId, config.get(JobOptions.cancelTimeout));
+          // Shown while Flink cancels, as tools waiting on the job's state expect.
+          await cancelAndWait(rest, jobId, config.get(JobOptions.cancelTimeout), async () => {
+            await write(ctx, (s) => ({ ...s, jobStatus: { ...s.jobStatus, state: 'CANCELLING' } }));
+          });
         }
         let restorePath: string | undefined;
         if (step.restoreFrom === 'savepoint') restorePath = savepointPath;

@@ -23,10 +23,16 @@ export async function stopWithSavepoint(
 }
 
 /** Cancels the job and waits until Flink reports it terminal. */
-export async function cancelAndWait(rest: FlinkRestClient, jobId: string, timeoutMs: number): Promise<void> {
+export async function cancelAndWait(
+  rest: FlinkRestClient,
+  jobId: string,
+  timeoutMs: number,
+  onCancelling: () => Promise<void> = async () => undefined,
+): Promise<void> {
   await rest.cancelJob(jobId).catch((err: { notFound?: boolean }) => {
     if (!err.notFound) throw err;
   });
+  await onCancelling();
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const state = await rest.jobDetails(jobId).then(
