@@ -398,6 +398,7 @@ export class Controller<T extends KubeObject> {
   ): ReconcileContext<T> {
     const runtime = this.runtime as ControllerRuntime;
     let latest = obj;
+    let lifecycle = (obj as { status?: { lifecycleState?: string } }).status?.lifecycleState;
     return {
       key,
       signal,
@@ -419,14 +420,25 @@ export class Controller<T extends KubeObject> {
         this.wrote(key, latest);
         return latest;
       },
-      recordEvent: (input, target) => runtime.events.record(target ?? latest, input, signal),
-      setLifecycleState: (state) =>
+      recordEvent: (input, target) => {
+        // Every Event is a log line too, so a runbook can follow a resource in the operator's log.
+        log[input.type === 'Warning' ? 'warn' : 'info'](
+          { event: input.reason, ...(target ? { target: target.metadata.name } : {}) },
+          input.message,
+        );
+        return runtime.events.record(target ?? latest, input, signal);
+      },
+      setLifecycleState: (state) => {
+        if (lifecycle !== state)
+          log.info({ from: lifecycle ?? 'none', to: state }, `lifecycle ${lifecycle ?? 'none'} -> ${state}`);
+        lifecycle = state;
         runtime.metrics.setResourceState(
           this.spec.resource.kind,
           obj.metadata.namespace ?? '',
           obj.metadata.name ?? '',
           state,
-        ),
+        );
+      },
       autoscalerMetrics: runtime.metrics.autoscaler(
         this.spec.resource.kind,
         obj.metadata.namespace ?? '',

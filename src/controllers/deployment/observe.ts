@@ -278,7 +278,7 @@ async function observeJobManager(
           waiting.reason === 'CrashLoopBackOff' && lastMessage
             ? `CrashLoop - ${lastMessage}`
             : (waiting.message ?? waiting.reason);
-        observed.failure = { reason: waiting.reason, message };
+        observed.failure = { reason: waiting.reason, message, ...(c.name ? { container: c.name } : {}) };
         return observed;
       }
     }

@@ -19,7 +19,8 @@ export type ObservedJobManager =
       replicas: number;
       availableReplicas: number;
       /** A reason the JobManager cannot start (CrashLoopBackOff, ErrImagePull, FailedCreate, ...). */
-      failure?: { reason: string; message: string };
+      /** Why the JobManager pod cannot run, and which of its containers it is about. */
+      failure?: { reason: string; message: string; container?: string };
       /** The generation of the FlinkDeployment this Deployment was made for (its annotation). */
       generation?: number;
       /** The Deployment is being deleted. */

@@ -202,7 +202,7 @@ function observe(p: Planner): void {
     }
   } else if (jm.failure) {
     p.status.jobManagerDeploymentStatus = 'ERROR';
-    const message = `[flink-main-container] ${jm.failure.message}`;
+    const message = `[${jm.failure.container ?? 'flink-main-container'}] ${jm.failure.message}`;
     const error = errorText(ERROR_TYPES.deploymentFailed, message);
     if (previous !== 'ERROR' || p.status.error !== error) {
       p.event('Warning', jm.failure.reason, message, 'JobManagerDeployment');

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { pino } from 'pino';
 import { Action } from '../../../src/runtime/action.ts';
 import { Controller, type ControllerSpec } from '../../../src/runtime/controller.ts';
 import { EventRecorder, type CoreEvent } from '../../../src/runtime/events.ts';
@@ -315,4 +316,46 @@ test('each reconcile sees what the previous one wrote, even before the watch del
     Array.from({ length: rounds + 1 }, (_, i) => i),
     'no reconcile decided on a view older than the last write',
   );
+});
+
+test('each Event and lifecycle transition of a resource is an info or warn log line naming it', async () => {
+  const ns = await namespace('logs');
+  const lines: Record<string, unknown>[] = [];
+  const log = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+  const manager = new Manager({
+    kubeConfig: kc,
+    config: testConfig({ 'kubernetes.operator.watched.namespaces': ns }),
+    log,
+    healthPort: 0,
+    metricsPort: 0,
+    host: '127.0.0.1',
+  });
+  manager.add(
+    new Controller<Widget>({
+      resource: Widgets,
+      reconcile: async (_obj, ctx) => {
+        await ctx.recordEvent({
+          type: 'Warning',
+          reason: 'ValidationError',
+          message: 'size must be positive',
+        });
+        ctx.setLifecycleState('FAILED');
+        ctx.setLifecycleState('FAILED');
+        return Action.awaitChange();
+      },
+    }),
+  );
+  managers.push(manager);
+  await manager.start();
+  await client.create(Widgets, widget(ns, 'logged'));
+  const warning = await eventually(
+    async () => lines.find((l) => l.event === 'ValidationError' && l.name === 'logged'),
+    { what: 'the Event as a log line' },
+  );
+  assert.equal(warning.level, 40, 'a Warning Event logs at warn');
+  assert.equal(warning.msg, 'size must be positive');
+  assert.equal(warning.namespace, ns);
+  const transitions = lines.filter((l) => l.name === 'logged' && l.to === 'FAILED');
+  assert.equal(transitions.length, 1, 'one line per transition');
+  assert.equal(transitions[0]?.msg, 'lifecycle none -> FAILED');
 });

@@ -233,6 +233,27 @@ describe('observation', () => {
     assert.equal(p.status.jobStatus?.state, 'RECONCILING');
   });
 
+  test('a sidecar or init container that cannot start is named in the message, not the main container', () => {
+    const deployed = spec();
+    const p = plan(
+      resource(deployed, runningStatus(deployed, { jobManagerDeploymentStatus: 'DEPLOYING' })),
+      observed({
+        jobManager: {
+          ...upJm(),
+          availableReplicas: 0,
+          failure: {
+            reason: 'ErrImagePull',
+            message: 'image "busybox:none" not found',
+            container: 'log-shipper',
+          },
+        },
+        rest: undefined,
+        job: undefined,
+      }),
+    );
+    assert.equal(errorMessage(p.status.error), '[log-shipper] image "busybox:none" not found');
+  });
+
   test('a failed job is FAILED with its root cause in status and a Warning', () => {
     const deployed = spec();
     const p = plan(
