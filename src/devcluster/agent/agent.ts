@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { resolveEnv, type DataSource } from './env.ts';
+import { expandCommandAndArgs } from './expansion.ts';
 import { decideContainer, podPhase, type ContainerRun } from './restart.ts';
 import { startLogsServer } from './logs-server.ts';
 import { defaultRuntimes } from './default-runtimes.ts';
@@ -280,15 +281,16 @@ export class NodeAgent {
   ): Promise<void> {
     const runtime = findRuntime(this.runtimes, spec.image ?? '');
     const mounts: HostMount[] = containerMounts(spec, record.volumes ?? new Map());
-    const env = {
+    const containerEnv = {
       ...(await resolveEnv(pod, spec, record.podIp, this.dataSource())),
       KUBERNETES_SERVICE_HOST: this.opts.apiServer.host,
       KUBERNETES_SERVICE_PORT: String(this.opts.apiServer.port),
-      HOSTNAME: pod.spec?.hostname ?? record.name,
     };
+    // HOSTNAME comes from the container runtime, not the pod spec: the kubelet does not expand it.
+    const env = { ...containerEnv, HOSTNAME: pod.spec?.hostname ?? record.name };
     const plan = await runtime.plan({
       pod,
-      container: spec,
+      container: expandCommandAndArgs(spec, containerEnv),
       env,
       mounts,
       podDir: record.podDir,

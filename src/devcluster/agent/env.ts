@@ -1,5 +1,6 @@
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import { parseQuantity } from '../../api/validation/quantity.ts';
+import { expandReferences } from './expansion.ts';
 import { LaunchError } from './runtimes.ts';
 
 /** Reads ConfigMap and Secret data for environment references. */
@@ -42,7 +43,7 @@ export async function resolveEnv(
   }
   for (const entry of container.env ?? []) {
     if (entry.value !== undefined) {
-      env[entry.name] = expand(entry.value, env);
+      env[entry.name] = expandReferences(entry.value, env);
       continue;
     }
     const source = entry.valueFrom;
@@ -76,13 +77,6 @@ export async function resolveEnv(
     }
   }
   return env;
-}
-
-function expand(value: string, env: Record<string, string>): string {
-  return value.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)/g, (match, name: string | undefined) => {
-    if (match === '$$') return '$';
-    return name !== undefined && name in env ? (env[name] as string) : match;
-  });
 }
 
 function fieldValue(pod: V1Pod, fieldPath: string, podIp: string): string {

@@ -4,9 +4,12 @@
  *   - `apache-flink-libraries` (PyPI) gives lib/ (with the real flink-dist jar), opt/, plugins/
  *     and bin/bash-java-utils.jar;
  *   - `apache-flink` (PyPI) gives the start scripts in bin/ and the default conf/;
- *   - `flink-examples-streaming` (Maven Central) gives the example jars in examples/streaming/.
+ *   - `flink-examples-streaming` (Maven Central) gives the example jars in examples/streaming/:
+ *     its classifier jars as they are, and StateMachineExample.jar (which the release tarball
+ *     ships but Central does not) repackaged from the artifact's own classes.
  * The home is built in a temporary folder and renamed into place, so a cached home is always
- * complete; a lock folder keeps concurrent processes from building the same release twice.
+ * complete; a lock folder keeps concurrent processes from building the same release twice. A
+ * cached home that lacks an example jar added later gets just that jar.
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -34,11 +37,31 @@ export interface FlinkDistribution {
     readonly wordCount: string;
     /** Unbounded, keyed and windowed (stateful) on generated data: the job for savepoint tests. */
     readonly topSpeedWindowing: string;
+    /**
+     * Unbounded keyed state machine on its built-in generator: the jar most example manifests
+     * name (`local:///opt/flink/examples/streaming/StateMachineExample.jar`). Its Kafka source
+     * (`--kafka-topic`) is left out: the connector is not part of it here.
+     */
+    readonly stateMachine: string;
   };
 }
 
 /** Example jars taken from flink-examples-streaming: Maven classifier -> file in examples/streaming/. */
 const EXAMPLE_JARS = { WordCount: 'WordCount.jar', TopSpeedWindowing: 'TopSpeedWindowing.jar' } as const;
+
+/**
+ * Example jars Flink's build assembles but does not publish: made from the classes under `prefix`
+ * in the main flink-examples-streaming artifact (their other dependencies are in flink-dist).
+ */
+const STATE_MACHINE_EXAMPLE = {
+  file: 'StateMachineExample.jar',
+  prefix: 'org/apache/flink/streaming/examples/statemachine/',
+  mainClass: 'org.apache.flink.streaming.examples.statemachine.StateMachineExample',
+} as const;
+const REPACKAGED_EXAMPLES = [STATE_MACHINE_EXAMPLE];
+
+/** Every file of examples/streaming/ a complete home has. */
+const EXAMPLE_FILES = [...Object.values(EXAMPLE_JARS), ...REPACKAGED_EXAMPLES.map((e) => e.file)];
 const MANIFEST = 'flink-operator-distribution.json';
 const LOCK_STALE_MS = 30 * 60_000;
 
@@ -62,17 +85,58 @@ export function flinkCacheDir(): string {
 
 async function ensureRelease(release: PinnedFlinkRelease): Promise<FlinkDistribution> {
   const home = path.join(flinkCacheDir(), release.version);
-  if (fs.existsSync(path.join(home, MANIFEST))) return describe(release, home);
+  if (isComplete(home)) return describe(release, home);
   await fsp.mkdir(flinkCacheDir(), { recursive: true });
   const lock = `${home}.lock`;
   await acquireLock(lock, home);
   try {
-    if (fs.existsSync(path.join(home, MANIFEST))) return describe(release, home);
-    await build(release, home);
+    if (isComplete(home)) return describe(release, home);
+    if (fs.existsSync(path.join(home, MANIFEST))) await addMissingExamples(release, home);
+    else await build(release, home);
     return describe(release, home);
   } finally {
     await fsp.rm(lock, { recursive: true, force: true });
   }
+}
+
+function isComplete(home: string): boolean {
+  return (
+    fs.existsSync(path.join(home, MANIFEST)) &&
+    EXAMPLE_FILES.every((f) => fs.existsSync(path.join(home, 'examples', 'streaming', f)))
+  );
+}
+
+/** Brings a home cached before an example jar was added up to date, without rebuilding it. */
+async function addMissingExamples(release: PinnedFlinkRelease, home: string): Promise<void> {
+  const work = `${home}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const logDir = path.join(flinkCacheDir(), 'build-logs', release.version);
+  try {
+    await downloadExamples(release, path.join(home, 'examples', 'streaming'), work, logDir);
+    await writeManifest(release, home);
+  } finally {
+    await fsp.rm(work, { recursive: true, force: true });
+  }
+}
+
+async function writeManifest(release: PinnedFlinkRelease, home: string): Promise<void> {
+  await fsp.writeFile(
+    path.join(home, MANIFEST),
+    JSON.stringify(
+      {
+        version: release.version,
+        examplesVersion: release.examplesVersion,
+        examples: EXAMPLE_FILES,
+        sources: [
+          `pypi:apache-flink-libraries==${release.version}`,
+          `pypi:apache-flink==${release.version}`,
+          `maven:org.apache.flink:flink-examples-streaming:${release.examplesVersion}`,
+        ],
+        builtAt: new Date().toISOString(),
+      },
+      null,
+      2,
+    ) + '\n',
+  );
 }
 
 /** Waits for the lock folder, or for another process to finish the home; takes over a stale lock. */
@@ -142,23 +206,7 @@ async function build(release: PinnedFlinkRelease, home: string): Promise<void> {
 
     await downloadExamples(release, path.join(staged, 'examples', 'streaming'), work, logDir);
 
-    await fsp.writeFile(
-      path.join(staged, MANIFEST),
-      JSON.stringify(
-        {
-          version: release.version,
-          examplesVersion: release.examplesVersion,
-          sources: [
-            `pypi:apache-flink-libraries==${release.version}`,
-            `pypi:apache-flink==${release.version}`,
-            `maven:org.apache.flink:flink-examples-streaming:${release.examplesVersion}`,
-          ],
-          builtAt: new Date().toISOString(),
-        },
-        null,
-        2,
-      ) + '\n',
-    );
+    await writeManifest(release, staged);
     await fsp.rm(home, { recursive: true, force: true });
     await fsp.rename(staged, home);
   } finally {
@@ -203,6 +251,7 @@ async function downloadPython(
   return unpacked;
 }
 
+/** Puts every example jar that `target` lacks into it; each lands under its final name in one rename. */
 async function downloadExamples(
   release: PinnedFlinkRelease,
   target: string,
@@ -210,21 +259,68 @@ async function downloadExamples(
   logDir: string,
 ): Promise<void> {
   const downloads = path.join(work, 'downloads', 'examples');
+  const missing = (file: string) => !fs.existsSync(path.join(target, file));
+  await fsp.mkdir(target, { recursive: true });
   for (const [classifier, name] of Object.entries(EXAMPLE_JARS)) {
-    await runStep(`download example ${classifier}`, logDir, process.env.FLINK_OPERATOR_MAVEN ?? 'mvn', [
-      '-B',
-      '-q',
-      'org.apache.maven.plugins:maven-dependency-plugin:2.8:copy',
-      `-Dartifact=org.apache.flink:flink-examples-streaming:${release.examplesVersion}:jar:${classifier}`,
-      `-DoutputDirectory=${downloads}`,
+    if (!missing(name)) continue;
+    const jar = await downloadExamplesArtifact(release, classifier, downloads, logDir);
+    await fsp.rename(jar, path.join(target, name));
+  }
+  const repackaged = REPACKAGED_EXAMPLES.filter((e) => missing(e.file));
+  if (repackaged.length === 0) return;
+  const classes = await downloadExamplesArtifact(release, undefined, downloads, logDir);
+  for (const example of repackaged) {
+    const staged = path.join(downloads, example.file);
+    await runStep(`repackage example ${example.file}`, logDir, process.env.FLINK_OPERATOR_PYTHON ?? 'python3', [
+      '-c',
+      REPACKAGE_SCRIPT,
+      classes,
+      staged,
+      example.prefix,
+      example.mainClass,
     ]);
-    await fsp.mkdir(target, { recursive: true });
-    await fsp.rename(
-      path.join(downloads, `flink-examples-streaming-${release.examplesVersion}-${classifier}.jar`),
-      path.join(target, name),
-    );
+    await fsp.rename(staged, path.join(target, example.file));
   }
 }
+
+/** Fetches one jar of flink-examples-streaming (the main artifact without a classifier); returns its path. */
+async function downloadExamplesArtifact(
+  release: PinnedFlinkRelease,
+  classifier: string | undefined,
+  downloads: string,
+  logDir: string,
+): Promise<string> {
+  const coordinates = `org.apache.flink:flink-examples-streaming:${release.examplesVersion}:jar`;
+  await runStep(`download example ${classifier ?? 'classes'}`, logDir, process.env.FLINK_OPERATOR_MAVEN ?? 'mvn', [
+    '-B',
+    '-q',
+    'org.apache.maven.plugins:maven-dependency-plugin:2.8:copy',
+    `-Dartifact=${coordinates}${classifier ? `:${classifier}` : ''}`,
+    `-DoutputDirectory=${downloads}`,
+  ]);
+  const suffix = classifier ? `-${classifier}` : '';
+  return path.join(downloads, `flink-examples-streaming-${release.examplesVersion}${suffix}.jar`);
+}
+
+/**
+ * argv: source jar, target jar, package prefix, main class. Copies the entries under the prefix
+ * into a new jar whose manifest names the main class (Main-Class for java -jar, program-class for
+ * Flink's client), as Flink's own build of the example does.
+ */
+const REPACKAGE_SCRIPT = `
+import sys, zipfile
+source, target, prefix, main = sys.argv[1:5]
+with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, 'w', zipfile.ZIP_DEFLATED) as zout:
+    zout.writestr('META-INF/MANIFEST.MF',
+                  'Manifest-Version: 1.0\\r\\nMain-Class: %s\\r\\nprogram-class: %s\\r\\n\\r\\n' % (main, main))
+    copied = 0
+    for entry in zin.infolist():
+        if entry.filename.startswith(prefix):
+            zout.writestr(entry, zin.read(entry))
+            copied += 1
+if copied == 0:
+    sys.exit('no entries under %s in %s' % (prefix, source))
+`;
 
 /** The shallowest folder under `root` (depth <= 4) that satisfies `test`. */
 async function findRoot(root: string, test: (dir: string) => boolean): Promise<string | undefined> {
@@ -271,6 +367,7 @@ function describe(release: PinnedFlinkRelease, home: string): FlinkDistribution 
     examples: {
       wordCount: path.join(examplesDir, 'streaming', EXAMPLE_JARS.WordCount),
       topSpeedWindowing: path.join(examplesDir, 'streaming', EXAMPLE_JARS.TopSpeedWindowing),
+      stateMachine: path.join(examplesDir, 'streaming', STATE_MACHINE_EXAMPLE.file),
     },
   };
 }

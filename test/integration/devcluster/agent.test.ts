@@ -130,6 +130,36 @@ test('ConfigMap and Secret volumes, and env from fields, ConfigMaps and Secrets 
   assert.deepEqual(lines, [`bonjour s3cret batch ${ns.name} ${pod.status?.podIP} s3cret`, 'x']);
 });
 
+test('$(VAR) references in command and args are expanded from the container env as the kubelet does', async () => {
+  await core.createNamespacedPod({
+    namespace: ns.name,
+    body: {
+      metadata: { name: 'expand-args' },
+      spec: {
+        restartPolicy: 'Never',
+        containers: [
+          {
+            name: 'main',
+            image: 'busybox',
+            command: ['echo', 'ns=$(NS)'],
+            args: ['-D', 'jobmanager.rpc.address=$(_POD_IP_ADDRESS)', '$$(_POD_IP_ADDRESS)', '$(UNDEFINED)'],
+            env: [
+              { name: '_POD_IP_ADDRESS', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
+              { name: 'NS', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+            ],
+          },
+        ],
+      },
+    },
+  });
+  const pod = await podWhen('expand-args', 'Succeeded', (p) => p.status?.phase === 'Succeeded');
+  assert.match(pod.status?.podIP ?? '', /^127\./);
+  assert.equal(
+    kubectl('logs', '-n', ns.name, 'expand-args').trim(),
+    `ns=${ns.name} -D jobmanager.rpc.address=${pod.status?.podIP} $(_POD_IP_ADDRESS) $(UNDEFINED)`,
+  );
+});
+
 test('a crashing container is restarted with back-off and its restarts are counted', async () => {
   await core.createNamespacedPod({
     namespace: ns.name,

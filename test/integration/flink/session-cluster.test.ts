@@ -92,6 +92,30 @@ for (const release of PINNED_FLINK_RELEASES) {
       await rest.deleteJar(jarId);
     });
 
+    test('runs StateMachineExample.jar, which example manifests name, from the main class in its manifest', async () => {
+      assert.equal(
+        dist.examples.stateMachine,
+        path.join(dist.examplesDir, 'streaming', 'StateMachineExample.jar'),
+      );
+      // No entry class given: Flink takes it from the jar's manifest.
+      const jarId = await rest.uploadJar(dist.examples.stateMachine);
+      const jobId = await rest.runJar(jarId, {});
+      const details = await jobState(jobId, 'RUNNING');
+      assert.equal(details.name, 'State machine job');
+      // Records flow: the generator source has emitted some.
+      await eventually(
+        async () => {
+          const job = await rest.jobDetails(jobId);
+          const source = job.vertices.find((v) => /source/i.test(v.name));
+          return (source?.metrics?.['write-records'] ?? 0) > 0 ? true : undefined;
+        },
+        { timeoutMs: 60_000, what: 'the state machine source to emit records' },
+      );
+      await rest.cancelJob(jobId);
+      await jobState(jobId, 'CANCELED');
+      await rest.deleteJar(jarId);
+    });
+
     test('takes savepoints and checkpoints of a stateful job, stops it with a savepoint and restores from it', async () => {
       const savepointDir = path.join(workDir, 'savepoints');
       const jarId = await rest.uploadJar(dist.examples.topSpeedWindowing);
