@@ -273,7 +273,7 @@ async function observeJobManager(
     ]) {
       const waiting = c.state?.waiting;
       if (waiting?.reason && FATAL_WAITING_REASONS.has(waiting.reason)) {
-        const lastMessage = c.lastState?.terminated?.message;
+        const lastMessage = rootCause(c.lastState?.terminated?.message);
         const message =
           waiting.reason === 'CrashLoopBackOff' && lastMessage
             ? `CrashLoop - ${lastMessage}`
@@ -284,6 +284,24 @@ async function observeJobManager(
     }
   }
   return observed;
+}
+
+/**
+ * The line of a termination message (often a log's tail ending in a Java stack trace) that says
+ * why: the innermost `Caused by:`, else the last line that is no stack frame.
+ */
+export function rootCause(message: string | undefined): string | undefined {
+  const lines = (message ?? '')
+    .split('\n')
+    .map((l) => l.trimEnd())
+    .filter((l) => l.trim() !== '');
+  const causedBy = lines.filter((l) => l.startsWith('Caused by:')).pop();
+  if (causedBy) return causedBy.slice('Caused by:'.length).trim();
+  const stack = /^\s+(at |\.\.\. \d+ more)/;
+  return lines
+    .filter((l) => !stack.test(l))
+    .pop()
+    ?.trim();
 }
 
 /**

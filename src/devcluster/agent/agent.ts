@@ -317,6 +317,10 @@ export class NodeAgent {
       run.exitCode = code ?? (signal ? 128 + (os.constants.signals[signal] ?? 9) : 1);
       run.reason = run.exitCode === 0 ? 'Completed' : 'Error';
       run.finishedAt = new Date();
+      if (run.exitCode !== 0 && spec.terminationMessagePolicy === 'FallbackToLogsOnError') {
+        const tail = logTail(state.logFile);
+        if (tail) run.message = tail;
+      }
       state.process = undefined;
       state.nextStartMs = Date.now() + 2000;
       this.requestSync();
@@ -547,6 +551,28 @@ function signal(pid: number, sig: NodeJS.Signals): void {
   }
 }
 
+/** The kubelet's fallback termination message: the last 80 lines of the log, at most 2048 bytes. */
+export function logTail(file: string): string | undefined {
+  let text: string;
+  try {
+    const fd = fs.openSync(file, 'r');
+    try {
+      const size = fs.fstatSync(fd).size;
+      const length = Math.min(size, 64 * 1024);
+      const buffer = Buffer.alloc(length);
+      fs.readSync(fd, buffer, 0, length, size - length);
+      text = buffer.toString('utf8');
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return undefined;
+  }
+  const lines = text.replace(/\n+$/, '').split('\n').slice(-80).join('\n');
+  const bytes = Buffer.from(lines, 'utf8');
+  return (bytes.length > 2048 ? bytes.subarray(bytes.length - 2048).toString('utf8') : lines) || undefined;
+}
+
 function containerStatus(spec: k8s.V1Container, state: ContainerState): k8s.V1ContainerStatus {
   const run = state.run;
   const running = run && run.exitCode === undefined;
@@ -560,6 +586,7 @@ function containerStatus(spec: k8s.V1Container, state: ContainerState): k8s.V1Co
       terminated: {
         exitCode: terminated.exitCode!,
         reason: terminated.reason,
+        ...(terminated.message ? { message: terminated.message } : {}),
         startedAt: terminated.startedAt,
         finishedAt: terminated.finishedAt,
       },
@@ -579,6 +606,7 @@ function containerStatus(spec: k8s.V1Container, state: ContainerState): k8s.V1Co
             terminated: {
               exitCode: terminated.exitCode!,
               reason: terminated.reason,
+              ...(terminated.message ? { message: terminated.message } : {}),
               startedAt: terminated.startedAt,
               finishedAt: terminated.finishedAt,
             },

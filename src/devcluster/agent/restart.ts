@@ -6,6 +6,8 @@ export interface ContainerRun {
   finishedAt?: Date;
   exitCode?: number;
   reason?: string;
+  /** The termination message (the log's tail with policy FallbackToLogsOnError, as the kubelet gives). */
+  message?: string;
   restartCount: number;
 }
 

@@ -159,6 +159,8 @@ function jobManagerPod(
   schedulingFromConfig(pod, config, KEYS.jobManagerNodeSelector, KEYS.jobManagerTolerations);
 
   pod.main.name = 'flink-main-container';
+  // A JobManager that dies at start-up (a missing jar, a bad config) says why in its pod status.
+  pod.main.terminationMessagePolicy ??= 'FallbackToLogsOnError';
   pod.main.image = resolveUserDefined(
     config,
     [KEYS.image, KEYS.legacyImage],

@@ -346,3 +346,30 @@ test("a canary (Apache's canary.yaml) is bumped and reconciled as the health pro
     { what: 'the canary to be deleted', timeoutMs: 30_000 },
   );
 });
+
+test('a missing local:// jar is reported with the JobManager log line that names it, not only a back-off', async () => {
+  const missing = 'local:///opt/flink/examples/streaming/NoSuchJob.jar';
+  await create(deployment('no-jar', { ...app, job: { ...app.job, jarURI: missing } }));
+  const status = await eventually(
+    async () => {
+      const d = await read('no-jar');
+      return d.status?.error?.includes('NoSuchJob.jar') ? d.status : undefined;
+    },
+    { what: 'the missing jar named in the status error', timeoutMs: 150_000 },
+  );
+  assert.equal(status.jobManagerDeploymentStatus, 'ERROR');
+  const message = errorMessage(status.error) ?? '';
+  assert.match(message, /^\[flink-main-container\] CrashLoop - /);
+  assert.doesNotMatch(message, /\n/, 'one line, the cause');
+  const warnings = (await events('no-jar')).filter(
+    (e) => e.type === 'Warning' && e.message?.includes('NoSuchJob.jar'),
+  );
+  assert.ok(warnings.length > 0, 'a Warning Event names the jar');
+  await custom.deleteNamespacedCustomObject({
+    group,
+    version,
+    namespace: ns.name,
+    plural: 'flinkdeployments',
+    name: 'no-jar',
+  });
+});
