@@ -45,7 +45,7 @@ export const OPTION_DESCRIPTIONS: Record<string, OptionDescription> = {
   ),
   'kubernetes.operator.watched.namespaces': d(
     'List',
-    'Comma-separated namespaces to watch; `JOSDK_ALL_NAMESPACES` (or empty) watches all. Takes effect on restart.',
+    'Comma-separated namespaces to watch; `JOSDK_ALL_NAMESPACES` (or empty) watches all. Takes effect on restart unless `kubernetes.operator.dynamic.namespaces.enabled`.',
   ),
   'kubernetes.operator.label.selector': d(
     'String',
@@ -74,6 +74,10 @@ export const OPTION_DESCRIPTIONS: Record<string, OptionDescription> = {
   'kubernetes.operator.dynamic.config.enabled': d(
     'Boolean',
     'Re-read the configuration file while running and apply changed keys.',
+  ),
+  'kubernetes.operator.dynamic.namespaces.enabled': d(
+    'Boolean',
+    'Apply a change of `kubernetes.operator.watched.namespaces` while running (needs dynamic configuration): watches of added namespaces start and their resources get reconciled, those of removed ones stop. The operator needs RBAC in added namespaces; without it the log says so and the watch retries. When false, a change logs a warning that a restart is needed.',
   ),
   'kubernetes.operator.dynamic.config.check.interval': d(
     'Duration',

@@ -3,7 +3,7 @@ import { Action } from './action.ts';
 import { backoffDelay } from './backoff.ts';
 import type { OperatorConfig } from './config/operator-config.ts';
 import { RuntimeOptions } from './config/options.ts';
-import { FatalError, UserError, isAbort, isNotFound } from './errors.ts';
+import { FatalError, UserError, isAbort, isForbidden, isNotFound } from './errors.ts';
 import type { EventInput, EventRecorder } from './events.ts';
 import { addFinalizer, hasFinalizer, removeFinalizer } from './finalizers.ts';
 import type { KubeClient } from './kube/client.ts';
@@ -79,8 +79,8 @@ export class Controller<T extends KubeObject> {
   readonly name: string;
   private runtime: ControllerRuntime | undefined;
   private queue: WorkQueue | undefined;
-  private primary: Watcher<T>[] = [];
-  private owned: { spec: OwnedResource; watchers: Watcher<KubeObject>[] }[] = [];
+  /** The watches of each watched namespace ('' when all namespaces are watched). */
+  private readonly scopes = new Map<string, NamespaceScope<T>>();
   /**
    * Per owned resource: owner key -> keys of the cached objects that map to it, so a reconcile
    * finds its owned objects without scanning the whole cache (thousands of them at scale).
@@ -93,7 +93,6 @@ export class Controller<T extends KubeObject> {
    * a reconcile must never decide on a view older than what the previous one wrote.
    */
   private readonly unseenWrites = new Map<string, string>();
-  private watchRuns: Promise<void>[] = [];
   private stopWatches = new AbortController();
 
   constructor(readonly spec: ControllerSpec<T>) {
@@ -103,7 +102,7 @@ export class Controller<T extends KubeObject> {
   /** Starts the watches (caches fill even while not leader); the queue starts paused. */
   start(runtime: ControllerRuntime): void {
     this.runtime = runtime;
-    const { client, metrics } = runtime;
+    const { metrics } = runtime;
     const label = { controller: this.name };
     this.queue = new WorkQueue({
       parallelism: runtime.config().get(RuntimeOptions.reconcileParallelism),
@@ -112,43 +111,106 @@ export class Controller<T extends KubeObject> {
       onDepth: (depth) => metrics.queueDepth.set(label, depth),
     });
     this.queue.pause();
-    const namespaces = runtime.namespaces === 'all' ? [undefined] : runtime.namespaces;
-    this.primary = namespaces.map(
-      (namespace) =>
-        new Watcher<T>(
-          kubeWatchSource(client, this.spec.resource, { namespace, labelSelector: runtime.labelSelector }),
+    for (const namespace of scopeKeys(runtime.namespaces)) this.addScope(namespace, false);
+  }
+
+  /**
+   * Starts watching namespaces that are new in `namespaces` and stops those no longer in it
+   * (`kubernetes.operator.dynamic.namespaces.enabled`). Objects of a new namespace are queued as
+   * its first list arrives; those of a dropped one are forgotten.
+   */
+  async setNamespaces(namespaces: string[] | 'all'): Promise<void> {
+    const wanted = new Set(scopeKeys(namespaces));
+    for (const namespace of wanted) if (!this.scopes.has(namespace)) this.addScope(namespace, true);
+    const dropped = [...this.scopes.entries()].filter(([namespace]) => !wanted.has(namespace));
+    for (const [namespace, scope] of dropped) {
+      this.scopes.delete(namespace);
+      scope.stop.abort();
+      await Promise.all(scope.runs);
+      // Switching to all namespaces keeps the objects: the cluster-wide watch covers them.
+      if (wanted.has('')) continue;
+      for (const key of scope.primary.store.keys()) {
+        this.queue?.remove(key);
+        this.attempts.delete(key);
+        this.unseenWrites.delete(key);
+        const { name } = splitKey(key);
+        this.runtime?.metrics.forgetResource(this.spec.resource.kind, namespace, name);
+      }
+      for (const index of this.ownedIndex.values())
+        for (const owner of index.keys()) if (owner.startsWith(`${namespace}/`)) index.delete(owner);
+    }
+  }
+
+  private addScope(namespace: string, dynamic: boolean): void {
+    const runtime = this.runtime as ControllerRuntime;
+    const { client } = runtime;
+    const ns = namespace === '' ? undefined : namespace;
+    const stop = new AbortController();
+    this.stopWatches.signal.addEventListener('abort', () => stop.abort(), { once: true });
+    // A namespace added at run time may lack RBAC: say so clearly, once per failure streak.
+    let reported = false;
+    const onInterrupted = (event: WatcherEvent<KubeObject>, plural: string) => {
+      if (!dynamic || event.type !== 'interrupted' || !isForbidden(event.error) || reported) return;
+      reported = true;
+      runtime.log.error(
+        { controller: this.name, namespace, resource: plural },
+        'the operator may not list or watch this resource in a newly watched namespace; grant it RBAC there (retrying)',
+      );
+    };
+    const primary = new Watcher<T>(
+      kubeWatchSource(client, this.spec.resource, { namespace: ns, labelSelector: runtime.labelSelector }),
+      {
+        onEvent: (e) => {
+          onInterrupted(e as WatcherEvent<KubeObject>, this.spec.resource.plural);
+          if (e.type === 'synced') reported = false;
+          this.onPrimary(e);
+        },
+        log: runtime.log,
+        ...(this.spec.retain ? { retain: this.spec.retain } : {}),
+      },
+    );
+    const owned = new Map<OwnedResource, Watcher<KubeObject>>();
+    for (const spec of this.spec.owns ?? []) {
+      owned.set(
+        spec,
+        new Watcher<KubeObject>(
+          kubeWatchSource(client, spec.resource, { namespace: ns, labelSelector: spec.labelSelector }),
           {
-            onEvent: (e) => this.onPrimary(e),
+            onEvent: (e) => {
+              onInterrupted(e, spec.resource.plural);
+              this.onOwned(spec, e);
+            },
             log: runtime.log,
-            ...(this.spec.retain ? { retain: this.spec.retain } : {}),
+            ...(spec.retain ? { retain: spec.retain } : {}),
           },
         ),
-    );
-    this.owned = (this.spec.owns ?? []).map((spec) => ({
-      spec,
-      watchers: namespaces.map(
-        (namespace) =>
-          new Watcher<KubeObject>(
-            kubeWatchSource(client, spec.resource, { namespace, labelSelector: spec.labelSelector }),
-            {
-              onEvent: (e) => this.onOwned(spec, e),
-              log: runtime.log,
-              ...(spec.retain ? { retain: spec.retain } : {}),
-            },
-          ),
-      ),
-    }));
-    for (const watcher of this.watchers()) this.watchRuns.push(watcher.run(this.stopWatches.signal));
+      );
+    }
+    const scope: NamespaceScope<T> = { primary, owned, stop, dynamic, runs: [] };
+    for (const watcher of scopeWatchers(scope)) scope.runs.push(watcher.run(stop.signal));
+    this.scopes.set(namespace, scope);
+  }
+
+  /**
+   * The watches whose health is the operator's: those of namespaces added at run time are left
+   * out, so a namespace without RBAC gives errors in the log, not a restart loop or an unready pod.
+   */
+  healthWatchers(): Watcher<KubeObject>[] {
+    return [...this.scopes.values()].filter((s) => !s.dynamic).flatMap((s) => scopeWatchers(s));
+  }
+
+  private get primary(): Watcher<T>[] {
+    return [...this.scopes.values()].map((s) => s.primary);
   }
 
   watchers(): Watcher<KubeObject>[] {
-    return [...(this.primary as unknown as Watcher<KubeObject>[]), ...this.owned.flatMap((o) => o.watchers)];
+    return [...this.scopes.values()].flatMap((s) => scopeWatchers(s));
   }
 
   /** Begins reconciling (on becoming leader): every cached object is queued once caches synced. */
   async resume(signal: AbortSignal): Promise<void> {
     await Promise.race([
-      Promise.all(this.watchers().map((w) => w.waitForSync())),
+      Promise.all(this.healthWatchers().map((w) => w.waitForSync())),
       new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true })),
     ]);
     if (signal.aborted || !this.queue) return;
@@ -176,7 +238,7 @@ export class Controller<T extends KubeObject> {
       }
     }
     this.stopWatches.abort();
-    await Promise.all(this.watchRuns);
+    await Promise.all([...this.scopes.values()].flatMap((s) => s.runs));
   }
 
   setParallelism(parallelism: number): void {
@@ -445,11 +507,12 @@ export class Controller<T extends KubeObject> {
         obj.metadata.name ?? '',
       ),
       owned: <O extends KubeObject>(rt: ResourceType) => {
-        const entry = this.owned.find((o) => o.spec.resource === rt);
-        if (!entry) throw new Error(`${this.name} does not own ${rt.plural}`);
+        const spec = (this.spec.owns ?? []).find((o) => o.resource === rt);
+        if (!spec) throw new Error(`${this.name} does not own ${rt.plural}`);
+        const watchers = [...this.scopes.values()].flatMap((s) => s.owned.get(spec) ?? []);
         const found: O[] = [];
-        for (const ownedKey of this.ownedIndex.get(entry.spec)?.get(key) ?? []) {
-          for (const watcher of entry.watchers) {
+        for (const ownedKey of this.ownedIndex.get(spec)?.get(key) ?? []) {
+          for (const watcher of watchers) {
             const owned = watcher.store.get(ownedKey);
             if (owned) {
               found.push(owned as O);
@@ -475,3 +538,19 @@ function relevantChange(previous: KubeObject, next: KubeObject): boolean {
     JSON.stringify(a.annotations ?? {}) !== JSON.stringify(b.annotations ?? {})
   );
 }
+
+interface NamespaceScope<T extends KubeObject> {
+  primary: Watcher<T>;
+  owned: Map<OwnedResource, Watcher<KubeObject>>;
+  stop: AbortController;
+  /** Added after start by a configuration change. */
+  dynamic: boolean;
+  runs: Promise<void>[];
+}
+
+const scopeKeys = (namespaces: string[] | 'all'): string[] => (namespaces === 'all' ? [''] : namespaces);
+
+const scopeWatchers = <T extends KubeObject>(scope: NamespaceScope<T>): Watcher<KubeObject>[] => [
+  scope.primary as unknown as Watcher<KubeObject>,
+  ...scope.owned.values(),
+];

@@ -197,8 +197,23 @@ export class Manager {
       for (const controller of this.controllers)
         controller.setParallelism(next.get(RuntimeOptions.reconcileParallelism));
     }
+    const namespacesChanged = changed.includes(RuntimeOptions.watchedNamespaces.key);
+    if (namespacesChanged && next.get(RuntimeOptions.dynamicNamespacesEnabled)) {
+      const namespaces = watchedNamespaces(next);
+      this.log.info({ namespaces }, 'watched namespaces changed, updating the watches');
+      for (const controller of this.controllers)
+        controller
+          .setNamespaces(namespaces)
+          .catch((err: unknown) =>
+            this.log.error({ err, controller: controller.name }, 'cannot update the watched namespaces'),
+          );
+    } else if (namespacesChanged) {
+      this.log.warn(
+        { key: RuntimeOptions.watchedNamespaces.key },
+        `watched namespaces changed; they take effect after a restart (or set ${RuntimeOptions.dynamicNamespacesEnabled.key}=true)`,
+      );
+    }
     const restartOnly = [
-      RuntimeOptions.watchedNamespaces.key,
       RuntimeOptions.labelSelector.key,
       RuntimeOptions.leaderElectionEnabled.key,
       RuntimeOptions.leaderElectionLeaseName.key,
@@ -212,7 +227,7 @@ export class Manager {
     if (this.fatal) return { ok: false, reason: `fatal error: ${this.fatal.message}` };
     const now = Date.now();
     const failing = this.controllers
-      .flatMap((c) => c.watchers())
+      .flatMap((c) => c.healthWatchers())
       .find((w) => w.failingSinceMs !== undefined && now - w.failingSinceMs > UNHEALTHY_WATCH_MS);
     if (failing) return { ok: false, reason: `watch of ${failing.source.description} keeps failing` };
     for (const check of this.livenessChecks) {
@@ -223,7 +238,7 @@ export class Manager {
   }
 
   private readiness(): { ok: boolean; reason?: string } {
-    const waiting = this.controllers.flatMap((c) => c.watchers()).find((w) => !w.synced);
+    const waiting = this.controllers.flatMap((c) => c.healthWatchers()).find((w) => !w.synced);
     return waiting
       ? { ok: false, reason: `cache of ${waiting.source.description} not synced` }
       : { ok: true };

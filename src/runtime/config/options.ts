@@ -126,6 +126,8 @@ export const RuntimeOptions = {
   leaderElectionRetryPeriod: duration('leader-election.retry-period', 2_000),
   dynamicConfigEnabled: bool('dynamic.config.enabled', true),
   dynamicConfigCheckInterval: duration('dynamic.config.check.interval', 300_000),
+  /** Apply a change of `watched.namespaces` at run time instead of after a restart. */
+  dynamicNamespacesEnabled: bool('dynamic.namespaces.enabled', false),
   healthProbeEnabled: bool('health.probe.enabled', true),
   healthProbePort: integer('health.probe.port', 8085),
   canaryResourceTimeout: duration('health.canary.resource.timeout', 60_000),

@@ -145,6 +145,33 @@ test('defaultConfiguration: overrides in either format win over the built-in def
   assert.equal(find(none, 'ConfigMap').length, 0);
 });
 
+test('the pod template carries a checksum of the configuration: it changes with watchNamespaces or a config value, and only then', async () => {
+  const checksum = async (...sets: string[]) => {
+    const annotations = operatorDeployment(await render('ops', ...sets)).spec!.template.metadata!.annotations;
+    const value = annotations?.['checksum/config'];
+    assert.match(value ?? '', /^[0-9a-f]{64}$/);
+    return value;
+  };
+  const base = await checksum();
+  // Values that do not reach the configuration leave the pod alone.
+  assert.equal(await checksum('operatorPod.annotations.team=a'), base);
+  assert.equal(await checksum('image.pullPolicy=Always'), base);
+
+  const watchA = await checksum('watchNamespaces={a}');
+  assert.notEqual(watchA, base);
+  assert.equal(await checksum('watchNamespaces={a}'), watchA);
+  assert.notEqual(await checksum('watchNamespaces={a,b}'), watchA);
+
+  const interval = 'defaultConfiguration.config\\.yaml=kubernetes.operator.reconcile.interval: 1 min\n';
+  const tuned = await checksum(interval);
+  assert.notEqual(tuned, base);
+  assert.equal(await checksum(interval), tuned);
+
+  // Without the chart's ConfigMap the watched namespaces still count.
+  const own = await checksum('defaultConfiguration.create=false');
+  assert.notEqual(await checksum('defaultConfiguration.create=false', 'watchNamespaces={a}'), own);
+});
+
 test('webhook.create=false leaves the webhook out', async () => {
   const objects = await render('ops', 'webhook.create=false');
   assert.equal(find(objects, 'ValidatingWebhookConfiguration').length, 0);
