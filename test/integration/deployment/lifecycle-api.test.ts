@@ -63,6 +63,27 @@ async function read(name: string): Promise<FlinkDeployment> {
   })) as FlinkDeployment;
 }
 
+async function remove(name: string, plural = 'flinkdeployments') {
+  await custom.deleteNamespacedCustomObject({ group, version, namespace: ns.name, plural, name });
+}
+
+/** Waits until the resource is gone from the API server (its finalizer removed). */
+async function waitGone(name: string, plural = 'flinkdeployments', timeoutMs = 30_000) {
+  await eventually(
+    async () => {
+      const list = (await custom.listNamespacedCustomObject({
+        group,
+        version,
+        namespace: ns.name,
+        plural,
+        fieldSelector: `metadata.name=${name}`,
+      })) as { items: unknown[] };
+      return list.items.length === 0 ? true : undefined;
+    },
+    { what: `${plural} ${name} to be deleted`, timeoutMs },
+  );
+}
+
 async function events(name: string): Promise<k8s.CoreV1Event[]> {
   const list = await core.listNamespacedEvent({ namespace: ns.name });
   return list.items.filter((e) => e.involvedObject.name === name);
@@ -131,13 +152,7 @@ test('a JobManager that cannot start is reported as ERROR with the reason as a W
 
   const withFinalizer = await read('no-image');
   assert.deepEqual(withFinalizer.metadata.finalizers, ['flinkdeployments.flink.apache.org/finalizer']);
-  await custom.deleteNamespacedCustomObject({
-    group,
-    version,
-    namespace: ns.name,
-    plural: 'flinkdeployments',
-    name: 'no-image',
-  });
+  await remove('no-image');
   await eventually(
     async () => {
       const left = await apps.listNamespacedDeployment({ namespace: ns.name });
@@ -173,13 +188,7 @@ test('a session cluster with session jobs is not deleted, with a CleanupFailed W
     },
     'flinksessionjobs',
   );
-  await custom.deleteNamespacedCustomObject({
-    group,
-    version,
-    namespace: ns.name,
-    plural: 'flinkdeployments',
-    name: 'session',
-  });
+  await remove('session');
   const status = await eventually(
     async () => {
       const d = await read('session');
@@ -192,13 +201,7 @@ test('a session cluster with session jobs is not deleted, with a CleanupFailed W
   const failed = (await events('session')).filter((e) => e.reason === 'CleanupFailed');
   assert.equal(failed[0]?.type, 'Warning');
   // Once the session job is gone the cluster goes too.
-  await custom.deleteNamespacedCustomObject({
-    group,
-    version,
-    namespace: ns.name,
-    plural: 'flinksessionjobs',
-    name: 'sj-1',
-  });
+  await remove('sj-1', 'flinksessionjobs');
   await eventually(
     async () => {
       const crs = (await custom.listNamespacedCustomObject({
@@ -232,26 +235,8 @@ test('a FlinkDeployment without spec gets a validation error, and deleting it fi
   );
   assert.equal(status.lifecycleState, 'FAILED');
   assert.ok((await read('no-spec')).metadata?.finalizers?.length, 'the operator holds its finalizer');
-  await custom.deleteNamespacedCustomObject({
-    group,
-    version,
-    namespace: ns.name,
-    plural: 'flinkdeployments',
-    name: 'no-spec',
-  });
-  await eventually(
-    async () => {
-      const list = (await custom.listNamespacedCustomObject({
-        group,
-        version,
-        namespace: ns.name,
-        plural: 'flinkdeployments',
-        fieldSelector: 'metadata.name=no-spec',
-      })) as { items: unknown[] };
-      return list.items.length === 0 ? true : undefined;
-    },
-    { what: 'the spec-less FlinkDeployment to be deleted', timeoutMs: 30_000 },
-  );
+  await remove('no-spec');
+  await waitGone('no-spec');
 });
 
 test('a FlinkSessionJob without spec gets a validation error, and deleting it finishes', async () => {
@@ -273,26 +258,8 @@ test('a FlinkSessionJob without spec gets a validation error, and deleting it fi
   await eventually(async () => ((await read()).status?.error ? true : undefined), {
     what: 'a validation error in the session job status',
   });
-  await custom.deleteNamespacedCustomObject({
-    group,
-    version,
-    namespace: ns.name,
-    plural,
-    name: 'no-spec-job',
-  });
-  await eventually(
-    async () => {
-      const list = (await custom.listNamespacedCustomObject({
-        group,
-        version,
-        namespace: ns.name,
-        plural,
-        fieldSelector: 'metadata.name=no-spec-job',
-      })) as { items: unknown[] };
-      return list.items.length === 0 ? true : undefined;
-    },
-    { what: 'the spec-less FlinkSessionJob to be deleted', timeoutMs: 30_000 },
-  );
+  await remove('no-spec-job', plural);
+  await waitGone('no-spec-job', plural);
 });
 
 test("a canary (Apache's canary.yaml) is bumped and reconciled as the health probe, never deployed or judged", async () => {
@@ -325,26 +292,8 @@ test("a canary (Apache's canary.yaml) is bumped and reconciled as the health pro
   const health = await fetch(`http://127.0.0.1:${operator.healthPort}/healthz`);
   assert.equal(health.status, 200, await health.text());
 
-  await custom.deleteNamespacedCustomObject({
-    group,
-    version,
-    namespace: ns.name,
-    plural: 'flinkdeployments',
-    name: 'canary',
-  });
-  await eventually(
-    async () => {
-      const list = (await custom.listNamespacedCustomObject({
-        group,
-        version,
-        namespace: ns.name,
-        plural: 'flinkdeployments',
-        fieldSelector: 'metadata.name=canary',
-      })) as { items: unknown[] };
-      return list.items.length === 0 ? true : undefined;
-    },
-    { what: 'the canary to be deleted', timeoutMs: 30_000 },
-  );
+  await remove('canary');
+  await waitGone('canary');
 });
 
 test('a missing local:// jar is reported with the JobManager log line that names it, not only a back-off', async () => {
@@ -365,11 +314,6 @@ test('a missing local:// jar is reported with the JobManager log line that names
     (e) => e.type === 'Warning' && e.message?.includes('NoSuchJob.jar'),
   );
   assert.ok(warnings.length > 0, 'a Warning Event names the jar');
-  await custom.deleteNamespacedCustomObject({
-    group,
-    version,
-    namespace: ns.name,
-    plural: 'flinkdeployments',
-    name: 'no-jar',
-  });
+  await remove('no-jar');
+  await waitGone('no-jar', 'flinkdeployments', 60_000);
 });
