@@ -298,7 +298,11 @@ async function pollSavepoint(rest: FlinkRestClient, jobId: string, triggerId: st
   };
 }
 
-async function pollCheckpoint(rest: FlinkRestClient, jobId: string, triggerId: string): Promise<PollResult> {
+export async function pollCheckpoint(
+  rest: FlinkRestClient,
+  jobId: string,
+  triggerId: string,
+): Promise<PollResult> {
   const answer = await rest.checkpointStatus(jobId, triggerId);
   if (answer.status.id !== 'COMPLETED') return { kind: 'pending' };
   const id = answer.operation?.checkpointId;
@@ -309,7 +313,13 @@ async function pollCheckpoint(rest: FlinkRestClient, jobId: string, triggerId: s
       message: `Checkpoint failed: ${cause?.['stack-trace']?.split('\n')[0] ?? cause?.class ?? 'no cause given'}`,
     };
   }
+  // The statistics may be cached (rest.cache.checkpoint-statistics.timeout) or already name a newer
+  // checkpoint: find this one by id, and ask again while Flink's view has not caught up.
   const stats = await rest.checkpointStatistics(jobId);
-  const latest = stats.latest.completed;
-  return { kind: 'done', path: latest?.id === id ? (latest.external_path ?? '') : '' };
+  const seen = [...(stats.latest.completed ? [stats.latest.completed] : []), ...(stats.history ?? [])];
+  const checkpoint = seen.find((c) => c.id === id);
+  if (checkpoint) return { kind: 'done', path: checkpoint.external_path ?? '' };
+  // Gone from the history behind newer checkpoints: completed, but its path is no longer listed.
+  if (!checkpoint && seen.some((c) => c.id > id)) return { kind: 'done', path: '' };
+  return { kind: 'pending' };
 }
