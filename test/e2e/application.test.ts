@@ -68,8 +68,10 @@ test('checkpointTriggerNonce creates a manual checkpoint FlinkStateSnapshot that
   );
   assert.ok(snapshot.spec.checkpoint, 'it is a checkpoint');
   assert.equal(snapshot.spec.jobReference?.name, NAME);
+  // Flink keeps only the newest checkpoints on disk (state.checkpoints.num-retained), so the
+  // periodic ones may have replaced this one's folder by now: Flink's own record is the proof.
   const location = snapshot.status!.path!;
-  assert.ok(fs.existsSync(new URL(location.replace(/^file:/, 'file://')).pathname), `${location} exists`);
+  assert.match(location, /\/chk-\d+$/);
   const stats = await (await flinkRest(env, NAME)).checkpointStatistics(d.status!.jobStatus!.jobId!);
   assert.ok(
     stats.history.some((c) => c.external_path === location && c.status === 'COMPLETED'),
