@@ -202,20 +202,7 @@ test('a session cluster with session jobs is not deleted, with a CleanupFailed W
   assert.equal(failed[0]?.type, 'Warning');
   // Once the session job is gone the cluster goes too.
   await remove('sj-1', 'flinksessionjobs');
-  await eventually(
-    async () => {
-      const crs = (await custom.listNamespacedCustomObject({
-        group,
-        version,
-        namespace: ns.name,
-        plural: 'flinkdeployments',
-      })) as {
-        items: FlinkDeployment[];
-      };
-      return crs.items.some((d) => d.metadata.name === 'session') ? undefined : true;
-    },
-    { what: 'the session cluster to be deleted', timeoutMs: 60_000 },
-  );
+  await waitGone('session', 'flinkdeployments', 60_000);
 });
 
 test('a FlinkDeployment without spec gets a validation error, and deleting it finishes', async () => {
