@@ -39,7 +39,16 @@ function semanticErrors(snapshot: JsonRecord, options: SnapshotValidationOptions
     errors.add('spec', 'Exactly one of checkpoint or savepoint configurations has to be set.');
     return errors.errors;
   }
-  if (isSavepoint && field(spec, 'savepoint', 'alreadyExists') === true) return errors.errors;
+  if (isSavepoint && field(spec, 'savepoint', 'alreadyExists') === true) {
+    // Nothing is triggered for an existing savepoint: without its path there is nothing to record.
+    const path = field(spec, 'savepoint', 'path');
+    if (typeof path !== 'string' || path.trim() === '')
+      errors.add(
+        'spec.savepoint.path',
+        'The path of an existing savepoint (alreadyExists: true) must be set',
+      );
+    return errors.errors;
+  }
   const reference = spec.jobReference;
   if (!isRecord(reference) || typeof reference.name !== 'string' || reference.name === '') {
     errors.add('spec.jobReference', 'Job reference must be supplied for this snapshot');

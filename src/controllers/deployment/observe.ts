@@ -6,6 +6,7 @@
  */
 import type { FlinkDeployment, FlinkDeploymentSpec } from '../../api/index.ts';
 import { FlinkRestClient, FlinkRestError } from '../../flink/rest/client.ts';
+import { failureText } from '../../flink/rest/failure.ts';
 import { jobManagerSelector, labelSelectorString } from '../../flink/resources/names.ts';
 import type { KubeClient } from '../../runtime/index.ts';
 import { WellKnown, type KubeObject } from '../../runtime/kube/types.ts';
@@ -196,8 +197,8 @@ async function observeJobDetails(
       (s) =>
         s.status.id === 'IN_PROGRESS'
           ? { status: 'IN_PROGRESS' as const }
-          : s.operation?.['failure-cause']
-            ? { status: 'FAILED' as const, error: failureText(s.operation['failure-cause']) }
+          : s.operation?.failureCause || s.operation?.checkpointId === undefined
+            ? { status: 'FAILED' as const, error: failureText(s.operation?.failureCause) }
             : { status: 'COMPLETED' as const },
       (err: unknown) => ({ status: 'UNKNOWN' as const, error: String((err as Error).message ?? err) }),
     );
@@ -220,16 +221,6 @@ async function observeJobDetails(
       };
     }
   }
-}
-
-function failureText(cause: {
-  'serialized-throwable'?: string;
-  class?: string;
-  'stack-trace'?: string;
-}): string {
-  const trace = cause['stack-trace'];
-  if (trace) return trace.split('\n')[0]!.trim();
-  return cause.class ?? 'unknown failure';
 }
 
 async function observeJobManager(

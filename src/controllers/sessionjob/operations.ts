@@ -1,5 +1,6 @@
 /** The REST operations that stop a job or take a snapshot of it, with the waits they need. */
 import type { FlinkRestClient } from '../../flink/rest/client.ts';
+import { failureText } from '../../flink/rest/failure.ts';
 import type { OperatorConfig } from '../../runtime/index.ts';
 import { SnapshotOptions, savepointDirectory } from '../common/options.ts';
 import { TERMINAL_STATES, type SessionJobStatus } from './status.ts';
@@ -135,7 +136,8 @@ export async function takeLegacySnapshot(
   for (;;) {
     const answer = await rest.checkpointStatus(jobId, triggerId);
     if (answer.status.id === 'COMPLETED') {
-      if (answer.operation?.checkpointId === undefined) throw new Error('checkpoint failed');
+      if (answer.operation?.checkpointId === undefined)
+        throw new Error(`checkpoint failed: ${failureText(answer.operation?.failureCause)}`);
       break;
     }
     if (Date.now() > deadline) throw new Error(`checkpoint still in progress after ${timeoutMs}ms`);

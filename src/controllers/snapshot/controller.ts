@@ -12,6 +12,7 @@ import {
 } from '../../api/index.ts';
 import { restAddressResolver, type RestAddressResolver } from '../../flink/rest/address.ts';
 import type { FlinkRestClient } from '../../flink/rest/client.ts';
+import { failureText } from '../../flink/rest/failure.ts';
 import {
   Action,
   Controller,
@@ -151,6 +152,8 @@ export function createSnapshotController(
       switch (step.type) {
         case 'none':
           return Action.awaitChange();
+        case 'wait':
+          return Action.requeueAfter(step.retryInMs);
         case 'complete-existing':
           next = {
             ...status,
@@ -291,11 +294,7 @@ async function pollSavepoint(rest: FlinkRestClient, jobId: string, triggerId: st
   if (answer.status.id !== 'COMPLETED') return { kind: 'pending' };
   const location = answer.operation?.location;
   if (location) return { kind: 'done', path: location };
-  const cause = answer.operation?.['failure-cause'];
-  return {
-    kind: 'failed',
-    message: `Savepoint failed: ${cause?.['stack-trace']?.split('\n')[0] ?? cause?.class ?? 'no cause given'}`,
-  };
+  return { kind: 'failed', message: `Savepoint failed: ${failureText(answer.operation?.['failure-cause'])}` };
 }
 
 export async function pollCheckpoint(
@@ -307,11 +306,7 @@ export async function pollCheckpoint(
   if (answer.status.id !== 'COMPLETED') return { kind: 'pending' };
   const id = answer.operation?.checkpointId;
   if (id === undefined) {
-    const cause = answer.operation?.['failure-cause'];
-    return {
-      kind: 'failed',
-      message: `Checkpoint failed: ${cause?.['stack-trace']?.split('\n')[0] ?? cause?.class ?? 'no cause given'}`,
-    };
+    return { kind: 'failed', message: `Checkpoint failed: ${failureText(answer.operation?.failureCause)}` };
   }
   // The statistics may be cached (rest.cache.checkpoint-statistics.timeout) or already name a newer
   // checkpoint: find this one by id, and ask again while Flink's view has not caught up.

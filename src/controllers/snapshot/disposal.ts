@@ -2,6 +2,9 @@
  * Savepoint disposal through the JobManager REST API (POST /savepoint-disposal, then poll its
  * trigger): the data of a savepoint is deleted by the cluster, which can reach its storage.
  */
+import { failureText } from '../../flink/rest/failure.ts';
+import type { SerializedThrowable } from '../../flink/rest/types.ts';
+
 export class DisposalError extends Error {
   constructor(message: string) {
     super(message);
@@ -11,7 +14,7 @@ export class DisposalError extends Error {
 
 interface DisposalStatus {
   status: { id: 'IN_PROGRESS' | 'COMPLETED' };
-  operation?: { 'failure-cause'?: { class?: string; 'stack-trace'?: string } };
+  operation?: { 'failure-cause'?: SerializedThrowable };
 }
 
 async function call<T>(method: string, url: string, body: unknown, timeoutMs: number): Promise<T> {
@@ -51,8 +54,7 @@ export async function disposeSavepoint(
     if (answer.status.id === 'COMPLETED') {
       const cause = answer.operation?.['failure-cause'];
       if (cause) {
-        const detail = cause['stack-trace']?.split('\n')[0] ?? cause.class ?? 'unknown cause';
-        throw new DisposalError(`disposal of savepoint ${path} failed: ${detail}`);
+        throw new DisposalError(`disposal of savepoint ${path} failed: ${failureText(cause)}`);
       }
       return;
     }

@@ -16,14 +16,20 @@ export type SnapshotStep =
   | { type: 'fail'; message: string }
   | { type: 'abandon'; message: string }
   | { type: 'trigger'; jobId: string }
-  | { type: 'poll'; jobId: string; triggerId: string };
+  | { type: 'poll'; jobId: string; triggerId: string }
+  /** A failed attempt's back-off has not run out: try again then, whatever woke the reconcile. */
+  | { type: 'wait'; retryInMs: number };
 
 export type SnapshotStatus = FlinkStateSnapshotStatus;
 
 export const isFinished = (state: SnapshotStatus['state']): boolean =>
   state === 'COMPLETED' || state === 'FAILED' || state === 'ABANDONED';
 
-export function planSnapshot(snapshot: FlinkStateSnapshot, target: TargetObservation): SnapshotStep {
+export function planSnapshot(
+  snapshot: FlinkStateSnapshot,
+  target: TargetObservation,
+  nowMs: number = Date.now(),
+): SnapshotStep {
   const status = snapshot.status ?? {};
   const state = status.state ?? 'TRIGGER_PENDING';
   if (isFinished(state)) return { type: 'none' };
@@ -45,7 +51,24 @@ export function planSnapshot(snapshot: FlinkStateSnapshot, target: TargetObserva
   if (state === 'IN_PROGRESS' && status.triggerId) {
     return { type: 'poll', jobId: target.jobId, triggerId: status.triggerId };
   }
+  const retryAt = nextAttemptAt(status);
+  if (retryAt !== undefined && nowMs < retryAt) return { type: 'wait', retryInMs: retryAt - nowMs };
   return { type: 'trigger', jobId: target.jobId };
+}
+
+/** The delay after the n-th failed attempt: 10 s, doubling up to about 2.8 hours. */
+export const retryDelayMs = (failures: number): number => 10_000 * 2 ** Math.min(failures - 1, 10);
+
+/**
+ * When a snapshot that failed may be triggered again, from what its status recorded. Kept in the
+ * status, not in a timer, so that our own status and label writes (which wake the reconcile at
+ * once) and operator restarts do not turn the back-off into a retry loop.
+ */
+function nextAttemptAt(status: SnapshotStatus): number | undefined {
+  const failures = status.failures ?? 0;
+  const failedAt = status.resultTimestamp ? Date.parse(status.resultTimestamp) : NaN;
+  if (failures <= 0 || Number.isNaN(failedAt)) return undefined;
+  return failedAt + retryDelayMs(failures);
 }
 
 /** Status after a failed attempt: TRIGGER_PENDING for a retry, or FAILED once `backoffLimit` retries are used up. */
@@ -60,6 +83,6 @@ export function failedAttempt(
   if (backoffLimit >= 0 && failures > backoffLimit) return { status: { ...base, state: 'FAILED' } };
   return {
     status: { ...base, state: 'TRIGGER_PENDING' },
-    retryInMs: 10_000 * 2 ** Math.min(failures - 1, 10),
+    retryInMs: retryDelayMs(failures),
   };
 }

@@ -23,6 +23,7 @@ import type {
   SavepointStatus,
   TriggerResponse,
 } from './types.ts';
+import { failureText } from './failure.ts';
 import { sendJson, type HttpAnswer } from './http.ts';
 
 export class FlinkRestError extends Error {
@@ -291,9 +292,4 @@ function errorsOf(text: string): string[] {
     // not JSON: report the raw text below
   }
   return text ? [text.slice(0, 2000)] : [];
-}
-
-function failureText(cause: { class?: string; 'stack-trace'?: string } | undefined): string {
-  if (!cause) return 'no cause given';
-  return cause['stack-trace']?.split('\n').slice(0, 3).join(' | ') ?? cause.class ?? 'unknown cause';
 }

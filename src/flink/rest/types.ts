@@ -143,7 +143,8 @@ export interface SavepointStatus {
 /** GET /jobs/:jobid/checkpoints/:triggerid */
 export interface CheckpointTriggerStatus {
   status: { id: AsynchronousOperationStatus };
-  operation?: { checkpointId?: number; 'failure-cause'?: SerializedThrowable };
+  // Unlike savepoints, Flink names this field in camel case.
+  operation?: { checkpointId?: number; failureCause?: SerializedThrowable };
 }
 
 export interface CheckpointSummary {

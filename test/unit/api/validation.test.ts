@@ -664,6 +664,14 @@ describe('validateStateSnapshot', () => {
     assert.deepEqual(validateStateSnapshot(snapshot({ checkpoint: {} })), [{ path: 'spec', message }]);
   });
 
+  it('rejects an existing savepoint without its path', () => {
+    const message = 'The path of an existing savepoint (alreadyExists: true) must be set';
+    for (const path of [undefined, '', '  '])
+      assert.deepEqual(validateStateSnapshot(snapshot({ savepoint: { alreadyExists: true, path } })), [
+        { path: 'spec.savepoint.path', message },
+      ]);
+  });
+
   it('rejects a missing job reference', () => {
     assert.deepEqual(validateStateSnapshot(snapshot({ jobReference: undefined })), [
       { path: 'spec.jobReference', message: 'Job reference must be supplied for this snapshot' },

@@ -169,3 +169,48 @@ test('a running job with overrides on record has its scheduler bounds read when 
     server.close();
   }
 });
+
+test('a manual checkpoint that Flink could not take is observed as failed, with its cause', async () => {
+  const jobId = 'd'.repeat(32);
+  const routes: Record<string, unknown> = {
+    '/config': { 'flink-version': '2.2.1' },
+    '/jobs/overview': { jobs: [{ jid: jobId, name: 'demo', state: 'RUNNING', 'start-time': 1 }] },
+    [`/jobs/${jobId}/checkpoints/trigger-1`]: {
+      status: { id: 'COMPLETED' },
+      operation: {
+        failureCause: {
+          class: 'org.apache.flink.runtime.checkpoint.CheckpointException',
+          'stack-trace':
+            'org.apache.flink.runtime.checkpoint.CheckpointException: Not all required tasks are currently running.\n\tat x',
+        },
+      },
+    },
+  };
+  const server = http.createServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(routes[(req.url ?? '').replace(/^\/v1/, '')] ?? {}));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  try {
+    const d = deployment(3, 3);
+    d.status!.jobStatus = {
+      jobId,
+      state: 'RUNNING',
+      checkpointInfo: { triggerId: 'trigger-1', triggerType: 'MANUAL', triggerTimestamp: 1 },
+    };
+    const observed = await observeDeployment(d, {
+      client: fakeClient().client,
+      jobManagerDeployment: jobManagerUp,
+      restUrl: async () => baseUrl,
+      restTimeoutMs: 1000,
+    });
+    assert.deepEqual(observed.trigger, {
+      status: 'FAILED',
+      error:
+        'org.apache.flink.runtime.checkpoint.CheckpointException: Not all required tasks are currently running.',
+    });
+  } finally {
+    server.close();
+  }
+});

@@ -89,6 +89,22 @@ describe('snapshot plan', () => {
     });
   }
 
+  test('a failed snapshot is not triggered again before its back-off has run out', () => {
+    const failedAt = Date.parse('2026-01-01T00:00:00Z');
+    const failed = failedAttempt({ state: 'IN_PROGRESS' }, -1, 'e1', new Date(failedAt).toISOString());
+    const pending = snapshot({}, failed.status);
+    // Our own status write wakes the reconcile at once: it must wait, not trigger.
+    assert.deepEqual(planSnapshot(pending, runningJob, failedAt + 1), { type: 'wait', retryInMs: 9_999 });
+    assert.deepEqual(planSnapshot(pending, runningJob, failedAt + 10_000), {
+      type: 'trigger',
+      jobId: 'a'.repeat(32),
+    });
+    const third = snapshot({}, { ...failed.status, failures: 3 });
+    assert.deepEqual(planSnapshot(third, runningJob, failedAt + 39_000), { type: 'wait', retryInMs: 1_000 });
+    // A target gone or stopped is reported at once, back-off or not.
+    assert.equal(planSnapshot(pending, { kind: 'missing', message: 'gone' }, failedAt + 1).type, 'fail');
+  });
+
   test('failures retry with growing delays until the backoff limit', () => {
     const first = failedAttempt({ state: 'IN_PROGRESS' }, 2, 'e1', 't');
     assert.deepEqual(

@@ -39,3 +39,24 @@ test('statistics that do not list the checkpoint yet (cached) mean ask again, no
 test('a checkpoint already gone from the history behind newer ones completes without a path', async () => {
   assert.deepEqual(await pollCheckpoint(rest([20, 19]), 'j', 't'), { kind: 'done', path: '' });
 });
+
+test("a failed checkpoint reports Flink's cause (its camel-case failureCause field)", async () => {
+  // The shape Flink's REST API answers for a checkpoint that could not be taken.
+  const failed = {
+    checkpointStatus: async () => ({
+      status: { id: 'COMPLETED' },
+      operation: {
+        failureCause: {
+          class: 'org.apache.flink.runtime.checkpoint.CheckpointException',
+          'stack-trace':
+            'org.apache.flink.runtime.checkpoint.CheckpointException: Checkpoint triggering task Source (1/1) of job j is not being executed at the moment.\n\tat org.apache...',
+        },
+      },
+    }),
+  } as unknown as FlinkRestClient;
+  assert.deepEqual(await pollCheckpoint(failed, 'j', 't'), {
+    kind: 'failed',
+    message:
+      'Checkpoint failed: org.apache.flink.runtime.checkpoint.CheckpointException: Checkpoint triggering task Source (1/1) of job j is not being executed at the moment.',
+  });
+});
