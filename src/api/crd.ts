@@ -1,4 +1,5 @@
 /** Renders the CustomResourceDefinitions (apiextensions.k8s.io/v1) from the kind definitions. */
+import { createHash } from 'node:crypto';
 import { stringify } from 'yaml';
 import { GROUP, KINDS, VERSION, type KindDefinition } from './kinds.ts';
 
@@ -40,8 +41,19 @@ export function objectSchema(def: KindDefinition): JsonSchema {
 export interface CustomResourceDefinition {
   apiVersion: 'apiextensions.k8s.io/v1';
   kind: 'CustomResourceDefinition';
-  metadata: { name: string };
+  metadata: { name: string; annotations: { [CRD_SPEC_HASH_ANNOTATION]: string } };
   spec: JsonSchema;
+}
+
+/**
+ * Marks which definition an installed CRD was made from, whoever installed it (the operator, Helm
+ * from the chart's crds/, kubectl from deploy/crds/): a CRD without it, or with another value, is
+ * not this release's (the Apache operator's, or an older release's).
+ */
+export const CRD_SPEC_HASH_ANNOTATION = 'flink-operator.dev/crd-spec-hash';
+
+export function crdSpecHash(spec: JsonSchema): string {
+  return createHash('sha256').update(JSON.stringify(spec)).digest('hex').slice(0, 32);
 }
 
 export function crdName(def: KindDefinition): string {
@@ -51,25 +63,26 @@ export function crdName(def: KindDefinition): string {
 export function buildCrd(def: KindDefinition): CustomResourceDefinition {
   const subresources: JsonSchema = { status: {} };
   if (def.scale) subresources.scale = { ...def.scale };
+  const spec: JsonSchema = {
+    group: GROUP,
+    names: { kind: def.kind, plural: def.plural, singular: def.singular, shortNames: def.shortNames },
+    scope: 'Namespaced',
+    versions: [
+      {
+        name: VERSION,
+        served: true,
+        storage: true,
+        additionalPrinterColumns: def.printerColumns.map((c) => ({ ...c })),
+        subresources,
+        schema: { openAPIV3Schema: objectSchema(def) },
+      },
+    ],
+  };
   return {
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',
-    metadata: { name: crdName(def) },
-    spec: {
-      group: GROUP,
-      names: { kind: def.kind, plural: def.plural, singular: def.singular, shortNames: def.shortNames },
-      scope: 'Namespaced',
-      versions: [
-        {
-          name: VERSION,
-          served: true,
-          storage: true,
-          additionalPrinterColumns: def.printerColumns.map((c) => ({ ...c })),
-          subresources,
-          schema: { openAPIV3Schema: objectSchema(def) },
-        },
-      ],
-    },
+    metadata: { name: crdName(def), annotations: { [CRD_SPEC_HASH_ANNOTATION]: crdSpecHash(spec) } },
+    spec,
   };
 }
 

@@ -11,7 +11,8 @@ export {
 } from './kinds.ts';
 export type { KindDefinition, PrinterColumn } from './kinds.ts';
 export { buildCrds, buildCrd, crdName } from './crd.ts';
-export { installCrds } from './install.ts';
+export { installCrds, inspectCrds, type InstallOutcome } from './install.ts';
+export { describeAssessment, CRD_UPGRADE_COMMAND, type CrdAssessment } from './crd-state.ts';
 export * from './defaults.ts';
 export * from './validation/index.ts';
 export { parseCron, isValidTimeZone, DEFAULT_TIME_ZONE } from './cron.ts';

@@ -2,11 +2,11 @@
  * Installs our CRDs into a cluster and waits until the API server serves them. Safe to call from
  * several processes at once: whoever loses a race reads the winner's object and replaces it.
  */
-import { createHash } from 'node:crypto';
 import { ApiError, isConflict, isNotFound } from '../runtime/errors.ts';
 import { KubeClient } from '../runtime/kube/client.ts';
 import type { KubeConfigLike } from '../runtime/kube/kubeconfig.ts';
 import type { KubeObject, ResourceType } from '../runtime/kube/types.ts';
+import { assessCrd, type CrdAssessment, type InstalledCrd } from './crd-state.ts';
 import { buildCrds, type CustomResourceDefinition } from './crd.ts';
 
 const CRDS: ResourceType = {
@@ -18,7 +18,8 @@ const CRDS: ResourceType = {
 };
 
 interface CrdState extends KubeObject {
-  status?: { conditions?: Array<{ type?: string; status?: string }> };
+  spec?: InstalledCrd['spec'];
+  status?: InstalledCrd['status'] & { conditions?: Array<{ type?: string; status?: string }> };
 }
 
 async function read(client: KubeClient, name: string): Promise<CrdState | undefined> {
@@ -30,37 +31,41 @@ async function read(client: KubeClient, name: string): Promise<CrdState | undefi
   }
 }
 
-/**
- * Marks what an installed CRD was made from: replacing a CRD makes the API server re-initialize
- * the resource's storage (and interrupt every watch of it), so an unchanged CRD is left alone.
- */
-const SPEC_HASH_ANNOTATION = 'flink-operator.dev/crd-spec-hash';
+export type InstallOutcome = 'created' | 'replaced' | 'unchanged';
 
-async function createOrReplace(client: KubeClient, definition: CustomResourceDefinition): Promise<void> {
-  const hash = createHash('sha256').update(JSON.stringify(definition.spec)).digest('hex').slice(0, 32);
-  const crd = {
-    ...definition,
-    metadata: {
-      ...definition.metadata,
-      annotations: { [SPEC_HASH_ANNOTATION]: hash },
-    },
-  };
+/**
+ * Creates the CRD, or replaces one that is not this release's: replacing makes the API server
+ * re-initialize the resource's storage (and interrupt every watch of it), so a current CRD is left
+ * alone. Stored resources are kept; a CRD whose stored versions ours does not define is refused.
+ */
+async function createOrReplace(client: KubeClient, crd: CustomResourceDefinition): Promise<InstallOutcome> {
   const name = crd.metadata.name;
   for (let attempt = 0; ; attempt++) {
     try {
       const existing = await read(client, name);
       if (!existing) {
-        await client.create(CRDS, crd as KubeObject);
-      } else if (existing.metadata.annotations?.[SPEC_HASH_ANNOTATION] !== hash) {
-        const resourceVersion = existing.metadata.resourceVersion;
-        await client.replace(CRDS, { ...crd, metadata: { ...crd.metadata, resourceVersion } } as KubeObject);
+        await client.create(CRDS, crd as unknown as KubeObject);
+        return 'created';
       }
-      return;
+      const assessment = assessCrd(crd, existing);
+      if (assessment.state === 'current') return 'unchanged';
+      if (assessment.state === 'outdated' && assessment.blocker)
+        throw new Error(`CRD ${name} ${assessment.blocker}`);
+      const resourceVersion = existing.metadata.resourceVersion;
+      await client.replace(CRDS, { ...crd, metadata: { ...crd.metadata, resourceVersion } } as KubeObject);
+      return 'replaced';
     } catch (err) {
       // 409: another installer created or updated it between our read and write; read again.
       if (!isConflict(err) || attempt >= 10) throw err;
     }
   }
+}
+
+/** How each of our CRDs stands in the cluster. */
+export async function inspectCrds(client: KubeClient): Promise<CrdAssessment[]> {
+  const out: CrdAssessment[] = [];
+  for (const crd of buildCrds()) out.push(assessCrd(crd, await read(client, crd.metadata.name)));
+  return out;
 }
 
 function isEstablished(crd: CrdState | undefined): boolean {
@@ -90,11 +95,17 @@ async function served(client: KubeClient, crd: CustomResourceDefinition): Promis
   }
 }
 
-export async function installCrds(kc: KubeConfigLike, { timeoutMs = 60_000 } = {}): Promise<void> {
+/** Installs or replaces our CRDs and waits until they are served; returns what was done to each. */
+export async function installCrds(
+  kc: KubeConfigLike,
+  { timeoutMs = 60_000 } = {},
+): Promise<Array<{ name: string; outcome: InstallOutcome }>> {
   const client = new KubeClient(kc);
   try {
     const crds = buildCrds();
-    for (const crd of crds) await createOrReplace(client, crd);
+    const outcomes: Array<{ name: string; outcome: InstallOutcome }> = [];
+    for (const crd of crds)
+      outcomes.push({ name: crd.metadata.name, outcome: await createOrReplace(client, crd) });
     const deadline = Date.now() + timeoutMs;
     for (const crd of crds) {
       while (!isEstablished(await read(client, crd.metadata.name))) {
@@ -108,6 +119,7 @@ export async function installCrds(kc: KubeConfigLike, { timeoutMs = 60_000 } = {
         await new Promise((r) => setTimeout(r, 100));
       }
     }
+    return outcomes;
   } finally {
     client.close();
   }

@@ -14,6 +14,10 @@ Commands:
                                         without a cluster: validate a manifest, print the objects the
                                         operator would create and, given the deployed resource (or
                                         the previous manifest), the upgrade path a change takes
+  crds check [--kubeconfig FILE]       compare the installed CRDs with this release's (exit 1 if any
+                                        is missing or another definition, e.g. the Apache operator's)
+  crds apply [--kubeconfig FILE]       install or replace the CRDs with this release's; resources
+                                        stored under the old ones are kept
   embedded                             the embedded default: local cluster, operator and an
                                         example job running on real Flink
   local up [--dir DIR] [--port PORT]   start the local control plane (etcd, kube-apiserver,
@@ -65,6 +69,11 @@ async function main(argv: string[]): Promise<number> {
       ...(values.current ? { current: values.current } : {}),
       ...(values.config ? { config: values.config } : {}),
     });
+  }
+  if (command === 'crds' && (sub === 'check' || sub === 'apply')) {
+    const { crdsApply, crdsCheck } = await import('./crds.ts');
+    const opts = values.kubeconfig ? { kubeconfig: values.kubeconfig } : {};
+    return sub === 'check' ? crdsCheck(opts) : crdsApply(opts);
   }
   // The local cluster commands load @kubernetes/client-node and the dev cluster; `run` needs neither.
   if (command === 'embedded') {

@@ -1,5 +1,7 @@
+import { describeAssessment, inspectCrds } from '../api/index.ts';
 import { createOperator } from '../operator.ts';
-import { KubeClient, KubeConfig } from '../runtime/index.ts';
+import { isForbidden } from '../runtime/errors.ts';
+import { KubeClient, KubeConfig, type Logger } from '../runtime/index.ts';
 import type { RunningWebhook } from '../webhook/index.ts';
 import { WebhookOptions } from '../webhook/options.ts';
 
@@ -21,12 +23,13 @@ export async function runOperator(opts: RunOptions): Promise<number> {
   });
   manager.installSignalHandlers();
   await manager.start();
+  const kubeConfig = () =>
+    opts.kubeconfig ? KubeConfig.loadFiles([opts.kubeconfig]) : KubeConfig.loadDefault();
+  void reportInstalledCrds(new KubeClient(kubeConfig()), manager.log);
   let webhook: RunningWebhook | undefined;
   try {
     if (opts.webhook || manager.config.get(WebhookOptions.enabled)) {
-      const client = new KubeClient(
-        opts.kubeconfig ? KubeConfig.loadFiles([opts.kubeconfig]) : KubeConfig.loadDefault(),
-      );
+      const client = new KubeClient(kubeConfig());
       // Loaded only when served: its certificate code is a few MiB the operator alone does not need.
       const { startWebhook } = await import('../webhook/index.ts');
       webhook = await startWebhook({
@@ -45,5 +48,25 @@ export async function runOperator(opts: RunOptions): Promise<number> {
     return 1;
   } finally {
     await webhook?.stop();
+  }
+}
+
+/**
+ * Says at start, once, which installed CRDs are not this release's and what to run: under the
+ * Apache operator's CRDs everything runs, but the API server drops the fields only we define.
+ */
+async function reportInstalledCrds(client: KubeClient, log: Logger): Promise<void> {
+  try {
+    for (const assessment of await inspectCrds(client)) {
+      if (assessment.state === 'current') continue;
+      const level = assessment.state === 'missing' ? 'error' : 'warn';
+      log[level]({ crd: assessment.name, state: assessment.state }, describeAssessment(assessment));
+    }
+  } catch (err) {
+    if (isForbidden(err))
+      log.info("the installed CRDs are not compared with this release's: reading them is not permitted");
+    else log.warn({ err }, 'could not read the installed CRDs');
+  } finally {
+    client.close();
   }
 }
