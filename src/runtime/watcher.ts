@@ -41,7 +41,11 @@ interface ApiStatus {
   message?: string;
 }
 
-const DEFAULT_BACKOFF: BackoffPolicy = { initialMs: 500, multiplier: 2, maxMs: 30_000 };
+/**
+ * Reconnect delays while the API server does not answer. Capped low so that changes made during an
+ * outage reach the controllers within seconds of its return (4 s, jittered to at most 4.8 s).
+ */
+export const DEFAULT_WATCH_BACKOFF: BackoffPolicy = { initialMs: 500, multiplier: 2, maxMs: 4_000 };
 
 /**
  * List + watch of one collection into a Store. Watches resume from the newest resourceVersion
@@ -53,7 +57,10 @@ export class Watcher<T extends KubeObject> {
   private rv: string | undefined;
   private syncedOnce = false;
   private syncWaiters: Array<() => void> = [];
+  /** Failures to reach the API server in a row; any answer from it ends the streak. */
   private consecutiveFailures = 0;
+  /** 410s in a row without a healthy watch in between: relisting did not help, so back off. */
+  private consecutiveGone = 0;
   private failingSince: number | undefined;
 
   constructor(
@@ -96,25 +103,34 @@ export class Watcher<T extends KubeObject> {
       } catch (err) {
         if (signal.aborted || isAbort(err)) break;
         const relist = isGone(err);
-        if (relist) this.rv = undefined;
-        this.consecutiveFailures += 1;
+        if (relist) {
+          // The API server answered: an outage before this is over. A first 410 is expected and
+          // cheap to recover from (relist at once); only 410s that keep coming back off.
+          this.rv = undefined;
+          this.consecutiveFailures = 0;
+          this.consecutiveGone += 1;
+        } else this.consecutiveFailures += 1;
         this.failingSince ??= now();
         this.emit({ type: 'interrupted', error: err, relist });
-        const delay = jittered(
-          backoffDelay(this.options.backoff ?? DEFAULT_BACKOFF, this.consecutiveFailures),
-        );
+        const attempt = relist ? this.consecutiveGone - 1 : this.consecutiveFailures;
+        const wait =
+          attempt === 0 ? 0 : jittered(backoffDelay(this.options.backoff ?? DEFAULT_WATCH_BACKOFF, attempt));
         this.options.log?.warn(
-          { err, resource: this.source.description, relist, retryInMs: delay },
+          { err, resource: this.source.description, relist, retryInMs: wait },
           relist ? 'watch expired, relisting' : 'watch interrupted, resuming',
         );
-        // A first 410 is expected and cheap to recover from: relist at once.
-        const wait = relist && this.consecutiveFailures === 1 ? 0 : delay;
         await sleep(wait, signal).catch(() => undefined);
       }
     }
   }
 
+  /** A watch delivered events or stayed open: healthy again. */
   private recovered(): void {
+    this.consecutiveGone = 0;
+    this.reachable();
+  }
+
+  private reachable(): void {
     this.consecutiveFailures = 0;
     this.failingSince = undefined;
   }
@@ -136,7 +152,7 @@ export class Watcher<T extends KubeObject> {
       this.emit({ type: 'applied', object: item, previous });
     }
     this.rv = resourceVersion;
-    this.recovered();
+    this.reachable();
     this.emit({ type: 'synced', resourceVersion, count: items.length });
     if (!this.syncedOnce) {
       this.syncedOnce = true;

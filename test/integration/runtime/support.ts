@@ -52,7 +52,9 @@ export async function installWidgetCrd(client: KubeClient): Promise<void> {
 export async function startCuttableProxy(kc: KubeConfig) {
   const target = new URL(kc.getCurrentCluster()?.server ?? '');
   const sockets = new Set<net.Socket>();
+  let refusing = false;
   const server = net.createServer((client) => {
+    if (refusing) return client.destroy();
     const upstream = net.connect(Number(target.port), target.hostname);
     for (const s of [client, upstream]) {
       sockets.add(s);
@@ -80,6 +82,14 @@ export async function startCuttableProxy(kc: KubeConfig) {
     /** Destroys every open connection (watches included) mid-stream. */
     cutAll: () => {
       for (const s of sockets) s.destroy();
+    },
+    /** An outage: open connections cut, new ones reset until `up()`. */
+    down: () => {
+      refusing = true;
+      for (const s of sockets) s.destroy();
+    },
+    up: () => {
+      refusing = false;
     },
     close: () => {
       for (const s of sockets) s.destroy();

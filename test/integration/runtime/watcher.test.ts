@@ -152,6 +152,59 @@ test('after etcd compaction the watcher gets 410, relists, sees deletions from t
   }
 });
 
+test('after an API outage, a change made meanwhile reaches the watcher within seconds of the return', async (t) => {
+  const proxy = await startCuttableProxy(kc);
+  const proxiedClient = new KubeClient(proxy.kubeConfig);
+  const events: WatcherEvent<KubeObject>[] = [];
+  // The default reconnect policy: what the operator's controllers use.
+  const watcher = new Watcher<KubeObject>(
+    kubeWatchSource(proxiedClient, WellKnown.events, { namespace: ns.name, labelSelector: 'outage-test=1' }),
+    { log: quietLog(), onEvent: (e) => events.push(e) },
+  );
+  const stop = new AbortController();
+  const run = watcher.run(stop.signal);
+  try {
+    await watcher.waitForSync();
+    proxy.down();
+    // The outage itself (its length is the scenario, not a wait for a result): long enough for the
+    // retries to back off to their cap.
+    await new Promise((r) => setTimeout(r, 15_000));
+    await client.create(WellKnown.events, {
+      metadata: { name: 'during', namespace: ns.name, labels: { 'outage-test': '1' } },
+      involvedObject: { kind: 'ConfigMap', name: 'x', namespace: ns.name },
+      reason: 'Test',
+      message: 'created during the outage',
+      type: 'Normal',
+    });
+    // Events are watched from etcd: after compaction the resumed watch gets 410, as after a long outage.
+    await compactEtcd();
+    const failures = events.filter((e) => e.type === 'interrupted').length;
+    proxy.up();
+    const back = Date.now();
+    await eventually(async () => watcher.store.get(`${ns.name}/during`), {
+      what: 'the change made during the outage',
+      timeoutMs: 60_000,
+      intervalMs: 50,
+    });
+    const recoveryMs = Date.now() - back;
+    t.diagnostic(
+      `change seen ${recoveryMs} ms after the API server answered again (${failures} failed attempts during the outage)`,
+    );
+    assert.ok(failures >= 4, `retries during the outage (${failures})`);
+    assert.ok(
+      events.some((e) => e.type === 'interrupted' && e.relist),
+      'the resumed watch was answered with 410',
+    );
+    // Target 5 s (reconnect cap 4 s ±20 % + relist); the bound leaves room for a loaded machine.
+    assert.ok(recoveryMs <= 8_000, `change seen ${recoveryMs} ms after the return`);
+  } finally {
+    stop.abort();
+    await run;
+    await proxy.close();
+    proxiedClient.close();
+  }
+});
+
 async function compactEtcd(): Promise<void> {
   const dir = process.env.FLINK_OPERATOR_TEST_CLUSTER_DIR;
   if (!dir) throw new Error('FLINK_OPERATOR_TEST_CLUSTER_DIR is not set');

@@ -2,7 +2,12 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { RawWatchEvent } from '../../../src/runtime/kube/client.ts';
 import type { KubeObject } from '../../../src/runtime/kube/types.ts';
-import { Watcher, type WatchSource, type WatcherEvent } from '../../../src/runtime/watcher.ts';
+import {
+  DEFAULT_WATCH_BACKOFF,
+  Watcher,
+  type WatchSource,
+  type WatcherEvent,
+} from '../../../src/runtime/watcher.ts';
 
 const obj = (name: string, rv: string): KubeObject => ({
   metadata: { name, namespace: 'ns', resourceVersion: rv },
@@ -134,4 +139,65 @@ test('retain: the cache and the events hold only what the controller keeps of ea
     'listed and watched objects alike',
   );
   assert.deepEqual(watcher.store.get('ns/b'), { metadata: obj('b', '11').metadata, spec: { replicas: 1 } });
+});
+
+/** The waits the watcher chose before each retry, read from its warnings. */
+function recordedWaits() {
+  const waits: { relist: boolean; ms: number }[] = [];
+  const log = {
+    warn: (fields: { relist: boolean; retryInMs: number }) =>
+      waits.push({ relist: fields.relist, ms: fields.retryInMs }),
+    error: () => undefined,
+  };
+  // Only warn and error are called by the watcher.
+  return { waits, log: log as unknown as NonNullable<ConstructorParameters<typeof Watcher>[1]['log']> };
+}
+
+test('after an outage, the first answer (410) relists at once: the failures before it do not count', async () => {
+  const stop = new AbortController();
+  const refused = () => Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+  const outage = Array.from({ length: 8 }, () => [refused()]);
+  const { source, listCalls } = scriptedSource(
+    [
+      { items: [obj('a', '1')], resourceVersion: '5' },
+      { items: [obj('a', '7')], resourceVersion: '9' },
+    ],
+    [...outage, [{ type: 'ERROR', object: { code: 410 } }]],
+    () => stop.abort(),
+  );
+  const { waits, log } = recordedWaits();
+  await new Watcher(source, {
+    onEvent: () => undefined,
+    log,
+    backoff: { initialMs: 1, multiplier: 2, maxMs: 20 },
+  }).run(stop.signal);
+  assert.equal(listCalls(), 2);
+  assert.equal(waits.length, 9);
+  assert.ok(
+    waits.slice(0, 8).every((w) => !w.relist && w.ms > 0 && w.ms <= 24),
+    JSON.stringify(waits),
+  );
+  assert.deepEqual(waits[8], { relist: true, ms: 0 });
+});
+
+test('410s that keep coming right after each relist back off instead of relisting in a loop', async () => {
+  const stop = new AbortController();
+  const gone: RawWatchEvent = { type: 'ERROR', object: { code: 410 } };
+  const { source } = scriptedSource(
+    [1, 2, 3, 4].map((n) => ({ items: [obj('a', String(n))], resourceVersion: String(n) })),
+    [[gone], [gone], [gone]],
+    () => stop.abort(),
+  );
+  const { waits, log } = recordedWaits();
+  await new Watcher(source, { onEvent: () => undefined, log, backoff: { initialMs: 5, multiplier: 2 } }).run(
+    stop.signal,
+  );
+  assert.deepEqual(
+    waits.map((w) => w.ms > 0),
+    [false, true, true],
+  );
+});
+
+test('the default reconnect delay stays within the 5 s recovery target', () => {
+  assert.ok((DEFAULT_WATCH_BACKOFF.maxMs ?? Infinity) * 1.2 <= 5_000);
 });
