@@ -54,6 +54,35 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- printf "%s-webhook-cert" (include "flink-operator.fullname" .) }}
 {{- end }}
 
+{{/* A RoleBinding binds a ClusterRole when the role's name has a ":" (e.g. "system:..."), as in the Apache chart. */}}
+{{- define "flink-operator.roleKind" -}}
+{{- ternary "ClusterRole" "Role" (contains ":" .) -}}
+{{- end }}
+
+{{- define "flink-operator.operatorRoleName" -}}
+{{- default (include "flink-operator.fullname" .) .Values.rbac.operatorRole.name }}
+{{- end }}
+
+{{- define "flink-operator.operatorRoleBindingName" -}}
+{{- default (include "flink-operator.fullname" .) .Values.rbac.operatorRoleBinding.name }}
+{{- end }}
+
+{{- define "flink-operator.jobRoleName" -}}
+{{- default (include "flink-operator.fullname" .) .Values.rbac.jobRole.name }}
+{{- end }}
+
+{{- define "flink-operator.jobRoleBindingName" -}}
+{{- default (include "flink-operator.fullname" .) .Values.rbac.jobRoleBinding.name }}
+{{- end }}
+
+{{- define "flink-operator.jobServiceAccountName" -}}
+{{- if .Values.jobServiceAccount.create }}
+{{- default (include "flink-operator.fullname" .) .Values.jobServiceAccount.name }}
+{{- else }}
+{{- default "default" .Values.jobServiceAccount.name }}
+{{- end }}
+{{- end }}
+
 {{- define "flink-operator.leaseName" -}}
 {{- printf "%s-lease" (include "flink-operator.fullname" .) }}
 {{- end }}
@@ -84,10 +113,11 @@ sources can then be merged key by key whatever shape each one is written in.
 {{- end }}
 
 {{/*
-The operator configuration: built-in defaults (when append), then the flink-conf.yaml and
-config.yaml overrides of the values, then the keys the chart derives from other values.
+The operator configuration as a JSON map of dotted keys: built-in defaults (when append), then the
+flink-conf.yaml and config.yaml overrides of the values, then the keys the chart derives from
+other values.
 */}}
-{{- define "flink-operator.configuration" -}}
+{{- define "flink-operator.configurationMap" -}}
 {{- $conf := dict -}}
 {{- $dc := .Values.defaultConfiguration -}}
 {{- if $dc.append }}
@@ -95,7 +125,10 @@ config.yaml overrides of the values, then the keys the chart derives from other 
 {{- end }}
 {{- range $file := list "flink-conf.yaml" "config.yaml" }}
 {{- with index $dc $file }}
-{{- include "flink-operator.flatten" (dict "out" $conf "prefix" "" "value" (fromYaml .)) -}}
+{{- $parsed := fromYaml (toString .) }}
+{{- if not (hasKey $parsed "Error") }}
+{{- include "flink-operator.flatten" (dict "out" $conf "prefix" "" "value" $parsed) -}}
+{{- end }}
 {{- end }}
 {{- end }}
 {{- if .Values.watchNamespaces }}
@@ -111,18 +144,42 @@ config.yaml overrides of the values, then the keys the chart derives from other 
 {{- $_ := set $conf "kubernetes.operator.metrics.reporter.prom.factory.class" "org.apache.flink.metrics.prometheus.PrometheusReporterFactory" }}
 {{- $_ := set $conf "kubernetes.operator.metrics.reporter.prom.port" .Values.metrics.port }}
 {{- end }}
-{{- if .Values.webhook.create }}
+{{- if include "flink-operator.webhookEnabled" . }}
+{{- $webhooks := include "flink-operator.webhooks" . | fromJson }}
 {{- $_ := set $conf "kubernetes.operator.webhook.enabled" true }}
 {{- $_ := set $conf "kubernetes.operator.webhook.port" .Values.webhook.port }}
 {{- $_ := set $conf "kubernetes.operator.webhook.service.name" (include "flink-operator.webhookServiceName" .) }}
 {{- $_ := set $conf "kubernetes.operator.webhook.certificate.secret" (include "flink-operator.webhookCertSecretName" .) }}
 {{- $name := include "flink-operator.webhookConfigurationName" . }}
-{{- $_ := set $conf "kubernetes.operator.webhook.validating-configuration" (ternary $name "" .Values.webhook.validator.create) }}
-{{- $_ := set $conf "kubernetes.operator.webhook.mutating-configuration" (ternary $name "" .Values.webhook.mutator.create) }}
+{{- $_ := set $conf "kubernetes.operator.webhook.validating-configuration" (ternary $name "" $webhooks.validator) }}
+{{- $_ := set $conf "kubernetes.operator.webhook.mutating-configuration" (ternary $name "" $webhooks.mutator) }}
 {{- end }}
+{{- toJson $conf -}}
+{{- end }}
+
+{{/* The operator configuration as `key: value` lines, sorted. */}}
+{{- define "flink-operator.configuration" -}}
+{{- $conf := include "flink-operator.configurationMap" . | fromJson -}}
 {{- range $k := keys $conf | sortAlpha }}
 {{ $k }}: {{ index $conf $k | toJson }}
 {{- end }}
+{{- end }}
+
+{{/*
+Metric reporters the configuration names that are not Prometheus reporters: the operator serves
+only those (the Apache chart's defaults configure an slf4j reporter).
+*/}}
+{{- define "flink-operator.ignoredReporters" -}}
+{{- $conf := include "flink-operator.configurationMap" . | fromJson -}}
+{{- $names := list -}}
+{{- range $k, $value := $conf }}
+{{- if regexMatch "^kubernetes\\.operator\\.metrics\\.reporter\\.[^.]+\\.(factory\\.)?class$" $k }}
+{{- if not (regexMatch "Prometheus(Reporter|ReporterFactory)$" (toString $value)) }}
+{{- $names = append $names (regexReplaceAll "^kubernetes\\.operator\\.metrics\\.reporter\\.([^.]+)\\..*$" $k "${1}") }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- $names | uniq | sortAlpha | join ", " -}}
 {{- end }}
 
 {{/* Rules of the operator's (Cluster)Role. */}}

@@ -26,17 +26,46 @@ export interface RenderedObject {
   [field: string]: unknown;
 }
 
-/** `helm template` of the chart with `--set` values, parsed into objects. */
-export async function render(namespace: string, ...sets: string[]): Promise<RenderedObject[]> {
-  const out = await helm(
+/** The objects of a multi-document YAML stream. */
+export function parseObjects(text: string): RenderedObject[] {
+  return YAML.parseAllDocuments(text)
+    .map((d) => d.toJS() as RenderedObject | null)
+    .filter((o): o is RenderedObject => o !== null);
+}
+
+/** `helm template` arguments of the chart for values files and `--set` values. */
+export function templateArgs(namespace: string, files: string[], sets: string[]): string[] {
+  return [
     'template',
     'ops',
     CHART,
     '--namespace',
     namespace,
+    ...files.flatMap((f) => ['--values', f]),
     ...sets.flatMap((s) => ['--set', s]),
-  );
-  return YAML.parseAllDocuments(out)
-    .map((d) => d.toJS() as RenderedObject | null)
-    .filter((o): o is RenderedObject => o !== null);
+  ];
+}
+
+/** `helm template` of the chart with `--set` values, parsed into objects. */
+export async function render(namespace: string, ...sets: string[]): Promise<RenderedObject[]> {
+  return parseObjects(await helm(...templateArgs(namespace, [], sets)));
+}
+
+/** `helm template` with values files, then `--set` values, parsed into objects. */
+export async function renderValues(
+  namespace: string,
+  files: string[],
+  ...sets: string[]
+): Promise<RenderedObject[]> {
+  return parseObjects(await helm(...templateArgs(namespace, files, sets)));
+}
+
+/** The error output of a helm command that must fail (the test fails if it succeeds). */
+export async function helmError(...args: string[]): Promise<string> {
+  try {
+    await helm(...args);
+  } catch (err) {
+    return (err as { stderr?: string }).stderr ?? String(err);
+  }
+  throw new Error(`helm ${args.join(' ')} succeeded; expected it to fail`);
 }
