@@ -91,6 +91,23 @@ test('defaults: cluster-wide RBAC, the flink service account, probes on the heal
 test('watchNamespaces: Roles only in the watched namespaces and the operator namespace', async () => {
   const objects = await render('ops', 'watchNamespaces={team-a,team-b}');
   assert.equal(find(objects, 'ClusterRole', 'flink-operator').length, 0);
+  // Cluster-wide only: reading our three CRDs by name, to compare them with this release's at start.
+  const crdReader = find(objects, 'ClusterRole', 'flink-operator-crds')[0] as unknown as {
+    rules: { apiGroups: string[]; resources: string[]; resourceNames: string[]; verbs: string[] }[];
+  };
+  assert.deepEqual(crdReader.rules, [
+    {
+      apiGroups: ['apiextensions.k8s.io'],
+      resources: ['customresourcedefinitions'],
+      resourceNames: [
+        'flinkdeployments.flink.apache.org',
+        'flinksessionjobs.flink.apache.org',
+        'flinkstatesnapshots.flink.apache.org',
+      ],
+      verbs: ['get'],
+    },
+  ]);
+  assert.equal(find(objects, 'ClusterRoleBinding', 'flink-operator-role-binding-crds').length, 1);
   assert.deepEqual(
     find(objects, 'Role', 'flink-operator').map((r) => r.metadata.namespace),
     ['team-a', 'team-b', 'ops'],
