@@ -131,6 +131,7 @@ export async function observeDeployment(
   } catch (err) {
     if (!(err instanceof FlinkRestError)) throw err;
     observed.rest = 'unreachable';
+    observed.restError = err.message;
   }
   return observed;
 }

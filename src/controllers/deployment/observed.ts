@@ -41,6 +41,8 @@ export interface ObservedDeployment {
   jobManager: ObservedJobManager;
   /** Whether the JobManager REST API answered; undefined when it was not asked. */
   rest?: 'ok' | 'unreachable';
+  /** Why it did not answer (time-out, refused connection, HTTP error), when unreachable. */
+  restError?: string;
   /** The JobManager REST address that answered, for this reconcile's later calls. */
   restUrl?: string;
   /** The job with the id recorded in status (application clusters), when the REST API answered. */

@@ -213,6 +213,7 @@ function observe(p: Planner): void {
     p.status.jobManagerDeploymentStatus = 'READY';
   } else if (jm.availableReplicas > 0) {
     p.status.jobManagerDeploymentStatus = 'DEPLOYED_NOT_READY';
+    if (previous === 'READY' && p.observed.rest === 'unreachable') jobManagerStoppedAnswering(p, last);
   } else {
     p.status.jobManagerDeploymentStatus = 'DEPLOYING';
   }
@@ -220,6 +221,18 @@ function observe(p: Planner): void {
 
   if (last.spec.job && p.status.jobManagerDeploymentStatus === 'READY' && p.observed.job) observeJob(p);
   markStable(p);
+}
+
+/**
+ * A JobManager that answered and now does not (frozen, overloaded, network cut) while its pod looks
+ * available: say so in status and an Event, and stop claiming the job runs; the next answer
+ * restores READY and the job's state, and clears the error.
+ */
+function jobManagerStoppedAnswering(p: Planner, last: NonNullable<Planner['last']>): void {
+  const message = `JobManager REST API stopped answering: ${p.observed.restError ?? 'no answer'}`;
+  p.status.error = errorText(ERROR_TYPES.reconciliation, message);
+  p.event('Warning', 'Error', message, 'JobManagerDeployment');
+  if (last.spec.job && p.jobStatus.state === 'RUNNING') p.jobStatus.state = 'RECONCILING';
 }
 
 function observeJob(p: Planner): void {

@@ -295,6 +295,37 @@ describe('observation', () => {
     assert.equal(deploy.jobId, OLD_JOB, 'last-state keeps the job id so Flink finds its HA metadata');
   });
 
+  test('a JobManager that stops answering is reported once, its job no longer RUNNING; an answer restores both', () => {
+    const deployed = spec();
+    const frozen = observed({
+      rest: 'unreachable',
+      restError: 'GET http://10.0.0.5:8081/v1/jobs/overview: request timed out after 10000 ms',
+      job: undefined,
+    });
+    const first = plan(resource(deployed, runningStatus(deployed)), frozen);
+    assert.equal(first.status.jobManagerDeploymentStatus, 'DEPLOYED_NOT_READY');
+    assert.equal(first.status.jobStatus?.state, 'RECONCILING');
+    assert.equal(
+      errorMessage(first.status.error),
+      'JobManager REST API stopped answering: GET http://10.0.0.5:8081/v1/jobs/overview: request timed out after 10000 ms',
+    );
+    assert.deepEqual(
+      first.events.map((e) => [e.type, e.reason]),
+      [['Warning', 'Error']],
+    );
+    assert.deepEqual(first.actions, [], 'nothing is redeployed for a JobManager that may come back');
+
+    const still = plan(resource(deployed, persisted(first)), frozen);
+    assert.deepEqual(still.events, [], 'reported once');
+    assert.equal(still.status.error, first.status.error);
+
+    const back = plan(resource(deployed, persisted(still)), observed());
+    assert.equal(back.status.jobManagerDeploymentStatus, 'READY');
+    assert.equal(back.status.jobStatus?.state, 'RUNNING');
+    assert.equal(back.status.error, undefined);
+    assert.equal(back.status.lifecycleState, 'STABLE');
+  });
+
   test('a vanished JobManager of a savepoint job without HA metadata is not redeployed blindly', () => {
     const deployed = spec({}, { upgradeMode: 'savepoint' });
     const p = plan(resource(deployed, runningStatus(deployed)), observed(gone));
