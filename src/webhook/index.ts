@@ -15,6 +15,7 @@ import {
 import { ensureCertificates, type CertificatePolicy, type StoredCertificates } from './cert-store.ts';
 import { WebhookOptions } from './options.ts';
 import { startAdmissionServer, type AdmissionServer } from './server.ts';
+import { ALL_OPTIONS } from '../options.ts';
 
 export { WebhookOptions } from './options.ts';
 
@@ -82,6 +83,7 @@ export async function startWebhook(opts: WebhookOptionsInput): Promise<RunningWe
         return validate(req, {
           operatorConfig: {
             defaultFlinkConfiguration: Object.fromEntries(config.entries()),
+            operatorOptions: ALL_OPTIONS,
             jarUriAllowedSchemes: config.get(JobOptions.artifactsAllowedSchemes),
             jarUriDisallowRestrictedHosts: config.get(JobOptions.artifactsDisallowRestrictedHosts),
           },

@@ -17,6 +17,7 @@ import { checkIngress } from './ingress.ts';
 import { checkJobSpec } from './jobspec.ts';
 import { lastReconciledSpec } from './last-reconciled.ts';
 import { invalidDeploymentNameMessage, isValidClusterName } from './names.ts';
+import { checkOperatorOptions } from './operator-options.ts';
 import type { OperatorValidationConfig } from './options.ts';
 import { checkResource, checkResourceRequirements, memoryDefined, type Component } from './resources.ts';
 import { checkSchedule } from './schedule.ts';
@@ -68,6 +69,7 @@ function semanticErrors(resource: JsonRecord, options: DeploymentValidationOptio
   if (!isValidClusterName(name)) errors.add('metadata.name', invalidDeploymentNameMessage(name));
   checkFlinkVersion(errors, spec, previous);
   checkConfig(errors, config);
+  checkOperatorOptions(errors, spec.flinkConfiguration, options.operatorConfig?.operatorOptions);
   checkAutoscalerConfig(errors, config);
   checkIngress(errors, spec.ingress, String(name), typeof namespace === 'string' ? namespace : 'default');
   checkLogConfig(errors, spec.logConfiguration);
@@ -115,9 +117,23 @@ function checkFlinkVersion(errors: ErrorList, spec: JsonRecord, previous: JsonRe
   }
 }
 
+/** The values Flink accepts (case-insensitively) for `kubernetes.rest-service.exposed.type`. */
+export const REST_SERVICE_TYPES = ['ClusterIP', 'NodePort', 'LoadBalancer', 'Headless_ClusterIP'] as const;
+const REST_SERVICE_TYPE_KEY = 'kubernetes.rest-service.exposed.type';
+
 function checkConfig(errors: ErrorList, config: FlatConfig): void {
   for (const key of FORBIDDEN_CONFIG_KEYS) {
     if (config.has(key)) errors.add(`spec.flinkConfiguration.${key}`, `Forbidden Flink config key: ${key}`);
+  }
+  const serviceType = config.get(REST_SERVICE_TYPE_KEY);
+  if (
+    serviceType !== undefined &&
+    !REST_SERVICE_TYPES.some((t) => t.toLowerCase() === serviceType.trim().toLowerCase())
+  ) {
+    errors.add(
+      `spec.flinkConfiguration.${REST_SERVICE_TYPE_KEY}`,
+      `Invalid ${REST_SERVICE_TYPE_KEY}: ${serviceType} (one of ${REST_SERVICE_TYPES.join(', ')})`,
+    );
   }
   if (readBoolean(config, OPTIONS.rollbackEnabled, false) && !isHighAvailabilityEnabled(config)) {
     errors.add('spec.flinkConfiguration', 'HA must be enabled for rollback support.');

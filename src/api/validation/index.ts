@@ -3,8 +3,10 @@ export type { OperatorValidationConfig } from './options.ts';
 export {
   validateFlinkDeployment,
   SUPPORTED_FLINK_VERSIONS,
+  REST_SERVICE_TYPES,
   type DeploymentValidationOptions,
 } from './deployment.ts';
 export { validateSessionJob, type SessionJobValidationOptions } from './sessionjob.ts';
 export { validateStateSnapshot, type SnapshotValidationOptions } from './snapshot.ts';
 export { jarUriProblem } from './jar-uri.ts';
+export { operatorOptionErrors, type ParsableOption } from './operator-options.ts';

@@ -1,6 +1,10 @@
 /** `spec.ingress.template`: a URL pattern with `{{name}}` and `{{namespace}}` placeholders. */
 import type { ErrorList } from './errors.ts';
 import { isRecord } from './errors.ts';
+import { ingressUrl } from '../ingress-url.ts';
+
+/** What an Ingress rule's host may be: a lower-case DNS subdomain, optionally a `*.` wildcard. */
+const INGRESS_HOST = /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 export function checkIngress(errors: ErrorList, ingress: unknown, name: string, namespace: string): void {
   if (ingress === undefined || ingress === null) return;
@@ -18,6 +22,14 @@ export function checkIngress(errors: ErrorList, ingress: unknown, name: string, 
     errors.add(
       'spec.ingress.template',
       `Unable to process the Ingress template(${template}). Error: ${reason}`,
+    );
+    return;
+  }
+  const { host } = ingressUrl(template, name, namespace);
+  if (host !== '' && (host.length > 253 || !INGRESS_HOST.test(host))) {
+    errors.add(
+      'spec.ingress.template',
+      `Unable to process the Ingress template(${template}). Error: host ${host} is not a valid DNS name`,
     );
   }
 }

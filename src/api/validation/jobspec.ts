@@ -53,7 +53,18 @@ export function checkJobSpec(
   const tmReplicas = field(taskManager, 'replicas');
   if (typeof tmReplicas === 'number') {
     if (tmReplicas < 1) errors.add('spec.taskManager.replicas', 'TaskManager replicas must be larger than 0');
+    else if (tmReplicas > MAX_PARALLELISM)
+      errors.add('spec.taskManager.replicas', `TaskManager replicas must not exceed ${MAX_PARALLELISM}`);
   } else if (typeof job.parallelism !== 'number' || job.parallelism < 1) {
     errors.add('spec.job.parallelism', 'Job parallelism must be larger than 0');
   }
+  if (typeof job.parallelism === 'number' && job.parallelism > MAX_PARALLELISM) {
+    errors.add(
+      'spec.job.parallelism',
+      `Job parallelism must not exceed ${MAX_PARALLELISM}, the largest maximum parallelism Flink supports`,
+    );
+  }
 }
+
+/** Flink's upper bound for a job's maximum parallelism (its key-group limit): no job runs wider. */
+export const MAX_PARALLELISM = 32_768;

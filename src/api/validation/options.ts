@@ -1,5 +1,9 @@
+import type { ParsableOption } from './operator-options.ts';
+
 /** Operator-level settings that change what validation accepts. */
 export interface OperatorValidationConfig {
+  /** The operator's typed options: values a resource sets for them must parse. */
+  operatorOptions?: readonly ParsableOption[];
   /** Flink configuration every resource starts from (the operator's defaults). */
   defaultFlinkConfiguration?: Record<string, unknown>;
   /** URI schemes a session job's jarURI may use (compared case-insensitively); default `https`. */

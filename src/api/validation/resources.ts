@@ -24,6 +24,15 @@ export function checkResource(
   if (resource.memory !== undefined) {
     const memory = parseMemory(resource.memory);
     if (!memory.ok) errors.add(`${path}.memory`, `${component} resource memory parse error: ${memory.error}`);
+    else if (memory.value <= 0)
+      errors.add(
+        `${path}.memory`,
+        `${component} resource memory must be positive: ${String(resource.memory)}`,
+      );
+  }
+  // Checked here, not first by the API server when the pods' Deployment is written.
+  if (resource.cpu !== undefined && !(typeof resource.cpu === 'number' && resource.cpu > 0)) {
+    errors.add(`${path}.cpu`, `${component} resource cpu must be a positive number: ${String(resource.cpu)}`);
   }
   if (resource.ephemeralStorage !== undefined) {
     const storage = parseQuantity(resource.ephemeralStorage);
@@ -31,6 +40,11 @@ export function checkResource(
       errors.add(
         `${path}.ephemeralStorage`,
         `${component} resource ephemeral storage parse error: ${storage.error}`,
+      );
+    } else if (storage.value < 0) {
+      errors.add(
+        `${path}.ephemeralStorage`,
+        `${component} resource ephemeral storage must not be negative: ${String(resource.ephemeralStorage)}`,
       );
     }
   }

@@ -7,6 +7,7 @@ import { jarUriProblem } from './jar-uri.ts';
 import { checkJobSpec } from './jobspec.ts';
 import { lastReconciledSpec } from './last-reconciled.ts';
 import { invalidDeploymentNameMessage, isValidClusterName } from './names.ts';
+import { checkOperatorOptions } from './operator-options.ts';
 import type { OperatorValidationConfig } from './options.ts';
 import { structuralErrors } from './structure.ts';
 
@@ -54,6 +55,7 @@ function semanticErrors(
   if (previous && previous.deploymentName !== spec.deploymentName) {
     errors.add('spec.deploymentName', "The deploymentName can't be changed");
   }
+  checkOperatorOptions(errors, spec.flinkConfiguration, options.operatorConfig?.operatorOptions);
   const jarURI = field(spec, 'job', 'jarURI');
   if (typeof jarURI === 'string') {
     const problem = jarUriProblem(jarURI, options.operatorConfig);

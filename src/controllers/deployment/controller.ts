@@ -36,6 +36,7 @@ import { ERROR_TYPES, errorText } from '../common/status-error.ts';
 import { statusUnchanged } from '../common/status-equality.ts';
 import { isCanaryResource } from '../../api/canary.ts';
 import type { CanaryMonitor } from '../common/canary.ts';
+import { ALL_OPTIONS } from '../../options.ts';
 
 export const DEPLOYMENT_FINALIZER = 'flinkdeployments.flink.apache.org/finalizer';
 
@@ -90,12 +91,12 @@ async function reconcileDeployment(obj: Resource, ctx: Ctx, deps: DeploymentCont
     deps.canaries?.reconciled(obj, FLINK_DEPLOYMENT_RESOURCE, ctx);
     return Action.awaitChange();
   }
-  const config = resourceConfig(ctx.config, obj.spec?.flinkConfiguration);
-  const policy = deploymentPolicy(config);
-
   // Judged with the operator's configuration under the resource's own, as it will run.
   const errors = validateFlinkDeployment(obj, {
-    operatorConfig: { defaultFlinkConfiguration: Object.fromEntries(ctx.config.entries()) },
+    operatorConfig: {
+      defaultFlinkConfiguration: Object.fromEntries(ctx.config.entries()),
+      operatorOptions: ALL_OPTIONS,
+    },
   });
   let resource: Resource = obj;
   let validationError: string | undefined;
@@ -129,6 +130,9 @@ async function reconcileDeployment(obj: Resource, ctx: Ctx, deps: DeploymentCont
       metadata: { ...obj.metadata, generation: obj.status?.observedGeneration ?? obj.metadata.generation },
     };
   }
+  // Read once the spec is known to parse: the deployed one's when the new one does not.
+  const config = resourceConfig(ctx.config, resource.spec?.flinkConfiguration);
+  const policy = deploymentPolicy(config);
 
   const observed = await observeDeployment(resource, {
     client: ctx.client,

@@ -7,6 +7,7 @@ import {
   API_VERSION,
   applySessionJobDefaults,
   TARGET_SESSION_LABEL,
+  operatorOptionErrors,
   validateSessionJob,
   type FlinkDeployment,
   type FlinkSessionJob,
@@ -43,6 +44,7 @@ import {
 } from '../common/in-place-scaling.ts';
 import { periodicTrigger } from '../../api/periodic-trigger.ts';
 import { JobOptions, resourceConfig } from '../common/options.ts';
+import { ALL_OPTIONS } from '../../options.ts';
 import { applyObservation, periodicDue, plan, planCleanup, type JobObservation, type Step } from './plan.ts';
 import { readDeployment, restClientFor, sessionState, type SessionState } from './session.ts';
 import {
@@ -166,8 +168,15 @@ export function createSessionJobController(
       ? await readDeployment(ctx.client, namespace, deploymentName, ctx.signal)
       : undefined;
     // The cluster's configuration decides how it runs jobs (its scheduler); the job's adds to it.
-    const clusterConfig = resourceConfig(ctx.config, deployment?.spec.flinkConfiguration);
-    const config = resourceConfig(clusterConfig, job.spec.flinkConfiguration);
+    // A layer with values the operator cannot parse is left out here; validation reports it.
+    const readable = (layer: unknown) =>
+      operatorOptionErrors(layer, ALL_OPTIONS).length === 0 ? (layer as Record<string, unknown>) : undefined;
+    const clusterConfig = resourceConfig(ctx.config, readable(deployment?.spec.flinkConfiguration));
+    const config = resourceConfig(
+      clusterConfig,
+      readable(job.spec.flinkConfiguration) ??
+        readable(recordedSpec(raw.status ?? {})?.spec.flinkConfiguration),
+    );
     const session = sessionState(namespace, deploymentName, deployment);
     let rest: FlinkRestClient | undefined;
     if (deployment && session.kind === 'ready') {
@@ -648,6 +657,7 @@ function validationProblem(raw: FlinkSessionJob, observed: Observed): string | u
   const errors = validateSessionJob(raw, observed.deployment, {
     operatorConfig: {
       defaultFlinkConfiguration: Object.fromEntries(config.entries()),
+      operatorOptions: ALL_OPTIONS,
       jarUriAllowedSchemes: config.get(JobOptions.artifactsAllowedSchemes),
       jarUriDisallowRestrictedHosts: config.get(JobOptions.artifactsDisallowRestrictedHosts),
     },

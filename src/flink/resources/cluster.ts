@@ -1,7 +1,7 @@
 /** The Deployments, Services and ConfigMaps of a Flink cluster, native or standalone. */
 import type { V1ConfigMap, V1Deployment, V1OwnerReference, V1Service } from '@kubernetes/client-node';
 import YAML from 'yaml';
-import type { FlinkDeployment, PodTemplate } from '../../api/index.ts';
+import { REST_SERVICE_TYPES, type FlinkDeployment, type PodTemplate } from '../../api/index.ts';
 import { deploymentMode } from '../config/effective.ts';
 import { isHighAvailabilityEnabled } from '../config/high-availability.ts';
 import { FLINK_DEFAULTS, JOB_MANAGER_ENV_PREFIX, KEYS, TASK_MANAGER_ENV_PREFIX } from '../config/keys.ts';
@@ -395,7 +395,9 @@ export function internalService(ctx: ClusterContext): V1Service {
 /** The REST Service `<name>-rest` of the type `kubernetes.rest-service.exposed.type` says. */
 export function restService(ctx: ClusterContext): V1Service {
   const { config } = ctx;
-  const exposed = config[KEYS.restServiceType] ?? 'ClusterIP';
+  // Flink reads the type case-insensitively; Kubernetes wants its own spelling.
+  const written = (config[KEYS.restServiceType] ?? 'ClusterIP').trim().toLowerCase();
+  const exposed = REST_SERVICE_TYPES.find((t) => t.toLowerCase() === written) ?? 'ClusterIP';
   const restPort = numberOption(config, KEYS.restPort, FLINK_DEFAULTS.restPort);
   const annotations = parseMap(config[KEYS.restServiceAnnotations]);
   return {

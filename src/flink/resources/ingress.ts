@@ -5,24 +5,12 @@
  * only such as `/{{namespace}}/{{name}}(/|$)(.*)`). The backend is the REST Service.
  */
 import type { V1Ingress } from '@kubernetes/client-node';
+import { ingressUrl } from '../../api/ingress-url.ts';
 import type { FlinkDeployment, IngressSpec } from '../../api/index.ts';
 import { FLINK_DEFAULTS, KEYS } from '../config/keys.ts';
 import { COMPONENT_INGRESS, LABEL_COMPONENT, ingressName, restServiceName } from './names.ts';
 
-export interface IngressUrl {
-  host: string;
-  path: string;
-}
-
-/** Host and path of the ingress template for a resource. */
-export function ingressUrl(template: string, name: string, namespace: string): IngressUrl {
-  const filled = template.replace(/\{\{name\}\}/gi, name).replace(/\{\{namespace\}\}/gi, namespace);
-  const withoutScheme = filled.replace(/^https?:\/\//i, '');
-  const match = /^([^/?#]*)([^?#]*)/.exec(withoutScheme);
-  const authority = match?.[1] ?? '';
-  const host = authority.replace(/^.*@/, '').replace(/:\d*$/, '');
-  return { host, path: match?.[2] ?? '' };
-}
+export { ingressUrl, type IngressUrl } from '../../api/ingress-url.ts';
 
 export function ingressObject(
   deployment: FlinkDeployment,

@@ -7,6 +7,7 @@ import {
   type DeploymentValidationOptions,
   type ValidationError,
 } from '../../../src/api/index.ts';
+import { ALL_OPTIONS } from '../../../src/options.ts';
 import { deployment, reconciledStatus, sessionCluster, sessionJob, snapshot, type Json } from './fixtures.ts';
 
 const CP = { 'execution.checkpointing.dir': 's3://b/cp' };
@@ -456,6 +457,72 @@ const deploymentCases: Case[] = [
       path: 'spec.flinkConfiguration',
       message: 'job.autoscaler.memory.tuning.overhead is 2; it must lie within [0, 1]',
     },
+  ],
+  [
+    'an operator option the controllers could not read',
+    deployment(conf({ 'kubernetes.operator.reconcile.interval': 'soon' })),
+    {
+      path: 'spec.flinkConfiguration.kubernetes.operator.reconcile.interval',
+      message:
+        'Invalid value for kubernetes.operator.reconcile.interval: "soon" is not a duration (examples: "5 s", "1 min", "PT1M")',
+    },
+    { operatorConfig: { operatorOptions: ALL_OPTIONS } },
+  ],
+  [
+    'an operator option under its older name',
+    deployment(conf({ 'kubernetes.operator.reconciler.reschedule.interval': 'later' })),
+    {
+      path: 'spec.flinkConfiguration.kubernetes.operator.reconciler.reschedule.interval',
+      message:
+        'Invalid value for kubernetes.operator.reconciler.reschedule.interval: "later" is not a duration (examples: "5 s", "1 min", "PT1M")',
+    },
+    { operatorConfig: { operatorOptions: ALL_OPTIONS } },
+  ],
+  [
+    'a negative memory size',
+    deployment({ jobManager: { resource: { memory: '-1g', cpu: 1 } } }),
+    { path: 'spec.jobManager.resource.memory', message: 'JobManager resource memory must be positive: -1g' },
+  ],
+  [
+    'a negative cpu',
+    deployment({ taskManager: { resource: { memory: '1g', cpu: -1 } } }),
+    {
+      path: 'spec.taskManager.resource.cpu',
+      message: 'TaskManager resource cpu must be a positive number: -1',
+    },
+  ],
+  [
+    'an unknown REST service type',
+    deployment(conf({ 'kubernetes.rest-service.exposed.type': 'Bogus' })),
+    {
+      path: 'spec.flinkConfiguration.kubernetes.rest-service.exposed.type',
+      message:
+        'Invalid kubernetes.rest-service.exposed.type: Bogus (one of ClusterIP, NodePort, LoadBalancer, Headless_ClusterIP)',
+    },
+  ],
+  [
+    'an ingress host that is no DNS name',
+    deployment({ ingress: { template: '{{{{' } }),
+    {
+      path: 'spec.ingress.template',
+      message: 'Unable to process the Ingress template({{{{). Error: host {{{{ is not a valid DNS name',
+    },
+  ],
+  [
+    'a parallelism beyond what Flink can run',
+    deployment(job({ parallelism: 1e12 })),
+    {
+      path: 'spec.job.parallelism',
+      message: 'Job parallelism must not exceed 32768, the largest maximum parallelism Flink supports',
+    },
+  ],
+  [
+    "standalone TaskManager replicas beyond Flink's bound",
+    deployment({
+      mode: 'standalone',
+      taskManager: { resource: { memory: '1g', cpu: 1 }, replicas: 100_000 },
+    }),
+    { path: 'spec.taskManager.replicas', message: 'TaskManager replicas must not exceed 32768' },
   ],
   [
     'wrong field type (schema)',

@@ -30,3 +30,11 @@ test('the reference lists keys with their defaults and older names', async () =>
   assert.match(text, /\| `kubernetes\.operator\.health\.probe\.port` \| `8085` \| Integer \|/);
   assert.match(text, /\| `kubernetes\.operator\.webhook\.enabled` \| `false` \| Boolean \|/);
 });
+
+test('the options validation checks are exactly the options the reference documents', async () => {
+  const { ALL_OPTIONS } = await import('../../../src/options.ts');
+  const { exportedOptions, optionModules } = await import('../../../scripts/config-reference.ts');
+  const documented = new Set<string>();
+  for (const { file } of optionModules()) for (const o of await exportedOptions(file)) documented.add(o.key);
+  assert.deepEqual(ALL_OPTIONS.map((o) => o.key).sort(), [...documented].sort());
+});

@@ -430,3 +430,21 @@ describe('ingress', () => {
     });
   });
 });
+
+test('the REST Service type is read as Flink reads it, case-insensitively, and written as Kubernetes spells it', async () => {
+  const { clusterContext, restService } = await import('../../../../src/flink/resources/cluster.ts');
+  const deployment = {
+    apiVersion: 'flink.apache.org/v1beta1',
+    kind: 'FlinkDeployment',
+    metadata: { name: 'wc', namespace: 'ns' },
+    spec: { image: 'flink:2.2', flinkVersion: 'v2_2' },
+  } as FlinkDeployment;
+  const service = (type: string) =>
+    restService(clusterContext(deployment, { 'kubernetes.rest-service.exposed.type': type })).spec;
+  assert.equal(service('nodeport')?.type, 'NodePort');
+  assert.equal(service('LOADBALANCER')?.type, 'LoadBalancer');
+  assert.deepEqual(
+    [service('headless_clusterip')?.type, service('headless_clusterip')?.clusterIP],
+    ['ClusterIP', 'None'],
+  );
+});
