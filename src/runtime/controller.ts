@@ -3,7 +3,7 @@ import { Action } from './action.ts';
 import { backoffDelay } from './backoff.ts';
 import type { OperatorConfig } from './config/operator-config.ts';
 import { RuntimeOptions } from './config/options.ts';
-import { FatalError, UserError, isAbort, isForbidden, isNotFound } from './errors.ts';
+import { ApiError, FatalError, UserError, isAbort, isForbidden, isNotFound } from './errors.ts';
 import type { EventInput, EventRecorder } from './events.ts';
 import { addFinalizer, hasFinalizer, removeFinalizer } from './finalizers.ts';
 import type { KubeClient } from './kube/client.ts';
@@ -61,6 +61,8 @@ export interface ControllerSpec<T extends KubeObject> {
   generationAware?: boolean;
   /** What of each primary object the cache keeps (see WatcherOptions.retain); all of it by default. */
   retain?: (obj: T) => T;
+  /** How `status.error` holds a message (the kind's error format); the text itself by default. */
+  statusError?: (message: string) => string;
 }
 
 /** What the manager hands a controller when it starts. */
@@ -470,15 +472,34 @@ export class Controller<T extends KubeObject> {
       attempt,
       updateStatus: async <S>(change: (status: S | undefined, current: T) => S) => {
         type WithStatus = T & { status?: S };
-        latest = await updateStatus<WithStatus, S>(
-          runtime.client,
-          this.spec.resource,
-          latest as WithStatus,
-          change,
-          {
-            signal,
-          },
-        );
+        try {
+          latest = await updateStatus<WithStatus, S>(
+            runtime.client,
+            this.spec.resource,
+            latest as WithStatus,
+            change,
+            {
+              signal,
+            },
+          );
+        } catch (err) {
+          const refusal = refusedStatusWrite(err);
+          if (!refusal) throw err;
+          // The status computed cannot be stored (too large, out of the schema's bounds): store the
+          // one on record with the reason, say so, and wait for the user's change instead of retrying.
+          const message = `The status could not be written: ${refusal}`;
+          const error = this.spec.statusError?.(message) ?? message;
+          latest = await updateStatus<T & { status?: { error?: string } }, { error?: string }>(
+            runtime.client,
+            this.spec.resource,
+            latest,
+            (stored) => ({ ...stored, error }),
+            { signal },
+          );
+          this.wrote(key, latest);
+          await runtime.events.record(latest, { type: 'Warning', reason: 'Error', message }, signal);
+          throw new UserError(message, { cause: err });
+        }
         this.wrote(key, latest);
         return latest;
       },
@@ -554,3 +575,14 @@ const scopeWatchers = <T extends KubeObject>(scope: NamespaceScope<T>): Watcher<
   scope.primary as unknown as Watcher<KubeObject>,
   ...scope.owned.values(),
 ];
+
+/**
+ * Why the API server refused a status write for good, or undefined when retrying may help: 422
+ * (the status breaks the CRD schema), 413, or the storage limit (etcd "request is too large").
+ */
+export function refusedStatusWrite(err: unknown): string | undefined {
+  if (!(err instanceof ApiError)) return undefined;
+  if (err.status === 422 || err.status === 413) return err.message;
+  if (err.status === 500 && /too large|exceeds/i.test(err.message)) return err.message;
+  return undefined;
+}

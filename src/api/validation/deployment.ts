@@ -18,6 +18,7 @@ import { checkJobSpec } from './jobspec.ts';
 import { lastReconciledSpec } from './last-reconciled.ts';
 import { invalidDeploymentNameMessage, isValidClusterName } from './names.ts';
 import { checkOperatorOptions } from './operator-options.ts';
+import { checkSpecSize } from './spec-size.ts';
 import type { OperatorValidationConfig } from './options.ts';
 import { checkResource, checkResourceRequirements, memoryDefined, type Component } from './resources.ts';
 import { checkSchedule } from './schedule.ts';
@@ -67,6 +68,7 @@ function semanticErrors(resource: JsonRecord, options: DeploymentValidationOptio
   const previous = isRecord(options.previous) ? options.previous : lastReconciledSpec(resource);
 
   if (!isValidClusterName(name)) errors.add('metadata.name', invalidDeploymentNameMessage(name));
+  checkSpecSize(errors, spec);
   checkFlinkVersion(errors, spec, previous);
   checkConfig(errors, config);
   checkOperatorOptions(errors, spec.flinkConfiguration, options.operatorConfig?.operatorOptions);

@@ -8,6 +8,7 @@ import { checkJobSpec } from './jobspec.ts';
 import { lastReconciledSpec } from './last-reconciled.ts';
 import { invalidDeploymentNameMessage, isValidClusterName } from './names.ts';
 import { checkOperatorOptions } from './operator-options.ts';
+import { checkSpecSize } from './spec-size.ts';
 import type { OperatorValidationConfig } from './options.ts';
 import { structuralErrors } from './structure.ts';
 
@@ -51,6 +52,7 @@ function semanticErrors(
     errors.add('spec.deploymentName', invalidDeploymentNameMessage(spec.deploymentName));
   }
   if (!isRecord(spec.job)) errors.add('spec.job', 'The job spec should not be empty');
+  checkSpecSize(errors, spec);
   const previous = isRecord(options.previous) ? options.previous : lastReconciledSpec(resource);
   if (previous && previous.deploymentName !== spec.deploymentName) {
     errors.add('spec.deploymentName', "The deploymentName can't be changed");

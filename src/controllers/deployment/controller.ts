@@ -79,6 +79,7 @@ export function deploymentController(deps: DeploymentControllerDeps): Controller
     ],
     reconcile: (obj, ctx) => reconcileDeployment(obj, ctx, deps),
     cleanup: (obj, ctx) => cleanupDeployment(obj, ctx, deps),
+    statusError: (message) => errorText(ERROR_TYPES.reconciliation, message),
   });
 }
 

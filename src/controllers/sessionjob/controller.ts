@@ -632,6 +632,7 @@ export function createSessionJobController(
     finalizer: SESSION_JOB_FINALIZER,
     reconcile,
     cleanup,
+    statusError: (message) => errorText(ERROR_TYPES.reconciliation, message),
   });
 }
 

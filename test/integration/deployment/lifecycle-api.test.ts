@@ -131,6 +131,54 @@ test('an invalid spec ends as a status error and a ValidationError Warning, and 
   );
 });
 
+test('bad input the API server admits ends with a readable status and a Warning before any object is written', async () => {
+  const cases: Array<[string, Record<string, unknown>, RegExp]> = [
+    [
+      'bad-option',
+      { ...app, flinkConfiguration: { 'kubernetes.operator.reconcile.interval': 'soon' } },
+      /kubernetes\.operator\.reconcile\.interval: "soon" is not a duration/,
+    ],
+    [
+      'bad-memory',
+      { ...app, jobManager: { resource: { memory: '-1g', cpu: 1 } } },
+      /memory must be positive/,
+    ],
+    ['bad-host', { ...app, ingress: { template: '{{{{' } }, /host \{\{\{\{ is not a valid DNS name/],
+    ['bad-width', { ...app, job: { ...app.job, parallelism: 1e12 } }, /parallelism must not exceed 32768/],
+    [
+      'bad-size',
+      { ...app, podTemplate: { metadata: { annotations: { big: 'x'.repeat(600_000) } } } },
+      /at most 409600 can be deployed/,
+    ],
+  ];
+  for (const [name, spec] of cases) await create(deployment(name, spec));
+  for (const [name, , message] of cases) {
+    const status = await eventually(
+      async () => {
+        const d = await read(name);
+        return d.status?.error ? d.status : undefined;
+      },
+      { what: `a status error for ${name}` },
+    );
+    assert.match(errorMessage(status.error) ?? '', message, name);
+    assert.equal(status.lifecycleState, 'FAILED', name);
+    await eventually(
+      async () =>
+        (await events(name)).some((e) => e.reason === 'ValidationError' && e.type === 'Warning')
+          ? true
+          : undefined,
+      { what: `a ValidationError Warning for ${name}` },
+    );
+  }
+  const written = [
+    ...(await apps.listNamespacedDeployment({ namespace: ns.name })).items,
+    ...(await core.listNamespacedService({ namespace: ns.name })).items,
+    ...(await core.listNamespacedConfigMap({ namespace: ns.name })).items,
+  ].map((o) => o.metadata?.name ?? '');
+  for (const [name] of cases)
+    assert.ok(!written.some((n) => n.includes(name)), `${name}: nothing written (${written})`);
+});
+
 test('a JobManager that cannot start is reported as ERROR with the reason as a Warning; deleting cleans up', async () => {
   // The local node agent cannot run this image, as a kubelet could not pull it.
   await create(deployment('no-image', { ...app, image: 'registry.invalid/flink:none' }));

@@ -359,3 +359,94 @@ test('each Event and lifecycle transition of a resource is an info or warn log l
   assert.equal(transitions.length, 1, 'one line per transition');
   assert.equal(transitions[0]?.msg, 'lifecycle none -> FAILED');
 });
+
+test('a status the API server refuses gives way to the stored one with the reason and a Warning, not a retry loop', async () => {
+  // A kind whose status schema bounds a field, as the FlinkDeployment CRD bounds replica counts.
+  const Gadgets = { ...Widgets, plural: 'gadgets', kind: 'Gadget' };
+  await client
+    .create(WellKnown.customResourceDefinitions, {
+      metadata: { name: `gadgets.${Widgets.group}` },
+      spec: {
+        group: Widgets.group,
+        scope: 'Namespaced',
+        names: { plural: 'gadgets', singular: 'gadget', kind: 'Gadget', listKind: 'GadgetList' },
+        versions: [
+          {
+            name: 'v1',
+            served: true,
+            storage: true,
+            subresources: { status: {} },
+            schema: {
+              openAPIV3Schema: {
+                type: 'object',
+                properties: {
+                  spec: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+                  status: {
+                    type: 'object',
+                    properties: { observed: { type: 'integer', maximum: 10 }, error: { type: 'string' } },
+                  },
+                },
+              },
+            },
+          },
+        ],
+      },
+    })
+    .catch((err: { status?: number }) => {
+      if (err.status !== 409) throw err;
+    });
+  const ns = await namespace('refused');
+  await eventually(async () => (await client.list(Gadgets, ns)).items !== undefined || undefined, {
+    what: 'gadgets served',
+    timeoutMs: 60_000,
+  });
+  let reconciles = 0;
+  const manager = new Manager({
+    kubeConfig: kc,
+    config: testConfig({ 'kubernetes.operator.watched.namespaces': ns }),
+    log: quietLog(),
+    healthPort: 0,
+    metricsPort: 0,
+    host: '127.0.0.1',
+  });
+  manager.add(
+    new Controller<Widget>({
+      resource: Gadgets,
+      statusError: (message) => `[refused] ${message}`,
+      reconcile: async (obj, ctx) => {
+        reconciles++;
+        await ctx.updateStatus<Widget['status']>((status) => ({ ...status, observed: obj.spec?.size }));
+        return Action.awaitChange();
+      },
+    }),
+  );
+  managers.push(manager);
+  await manager.start();
+
+  await client.create(Gadgets, widget(ns, 'big', {}, 50));
+  const stored = await eventually(
+    async () => {
+      const g = await client.get<Widget & { status?: { error?: string } }>(Gadgets, ns, 'big');
+      return g.status?.error ? g : undefined;
+    },
+    { what: 'the refusal recorded in status' },
+  );
+  assert.match(stored.status!.error!, /^\[refused\] The status could not be written: .*observed/);
+  assert.equal(stored.status?.observed, undefined, 'nothing of the refused status was stored');
+  const warning = await eventually(
+    async () =>
+      (await client.list<CoreEvent>(WellKnown.events, ns)).items.find(
+        (e) => e.reason === 'Error' && e.type === 'Warning' && e.involvedObject.name === 'big',
+      ),
+    { what: 'a Warning Event' },
+  );
+  assert.match(warning.message ?? '', /The status could not be written/);
+  // Absence of retries can only be seen over time: with retries from 100 ms, a loop would show here.
+  await sleep(1500);
+  assert.equal(reconciles, 1, 'waits for a change of the resource');
+  await client.patch(Gadgets, ns, 'big', { spec: { size: 5 } });
+  await eventually(
+    async () => ((await client.get<Widget>(Gadgets, ns, 'big')).status?.observed === 5 ? true : undefined),
+    { what: 'the fixed spec reconciled' },
+  );
+});

@@ -525,6 +525,15 @@ const deploymentCases: Case[] = [
     { path: 'spec.taskManager.replicas', message: 'TaskManager replicas must not exceed 32768' },
   ],
   [
+    'a spec too large for its status to be stored',
+    deployment({ podTemplate: { metadata: { annotations: { big: 'x'.repeat(500_000) } } } }),
+    {
+      path: 'spec',
+      message:
+        'The spec is 500385 bytes; at most 409600 can be deployed, because the status keeps two copies of it and Kubernetes stores objects of at most about 1.5 MiB',
+    },
+  ],
+  [
     'wrong field type (schema)',
     deployment(job({ parallelism: 'two' })),
     { path: 'spec.job.parallelism', message: 'spec.job.parallelism must be integer' },
