@@ -89,7 +89,10 @@ const QUERY_PART = /([?&])([^=&\s#'"]+)=([^&\s#'"]*)/g;
 export function redactText(text: string): string {
   return text
     .replace(USERINFO, '$1')
-    .replace(QUERY_PART, (whole, sep: string, name: string) =>
-      isSecretParam(name) ? `${sep}${name}=${HIDDEN}` : whole,
-    );
+    .replace(QUERY_PART, (whole, sep: string, name: string, value: string) => {
+      if (!isSecretParam(name)) return whole;
+      // Punctuation that ends a sentence ("...?token=x: failed") is not part of the value.
+      const trailing = /[:,;.)]+$/.exec(value)?.[0] ?? '';
+      return `${sep}${name}=${HIDDEN}${trailing}`;
+    });
 }

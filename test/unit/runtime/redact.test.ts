@@ -33,6 +33,10 @@ describe('redaction', () => {
     assert.equal(redactUri('https://host/x.jar'), 'https://host/x.jar');
     const text = redactText('cannot download https://ci:tok3n@repo/x.jar?token=zzz&n=2: HTTP 500');
     assert.equal(text, `cannot download https://repo/x.jar?token=${HIDDEN}&n=2: HTTP 500`);
+    // Redacting twice changes nothing, and keeps the sentence around the URI.
+    const once = redactText('cannot download https://repo/x.jar?token=zzz: HTTP 500');
+    assert.equal(once, `cannot download https://repo/x.jar?token=${HIDDEN}: HTTP 500`);
+    assert.equal(redactText(once), once);
   });
 
   test('nested values: sensitive keys and env-like name/value pairs', () => {
