@@ -201,7 +201,35 @@ export const OPTION_DESCRIPTIONS: Record<string, OptionDescription> = {
   ),
   'kubernetes.operator.user.artifacts.disallow-restricted-hosts': d(
     'Boolean',
-    'Reject http(s) `jarURI`s whose host is a loopback, link-local, private, wildcard or multicast address.',
+    'Refuse http(s) `jarURI`s whose host is, or resolves to, a loopback, link-local (cloud metadata), private, cluster-internal, unspecified, multicast or reserved address, in IPv4 or IPv6 (mapped and compatible forms included), at validation and for every address a download connects to, redirects included. See docs/session-jobs.md.',
+  ),
+  'kubernetes.operator.user.artifacts.restricted-hosts.allowed': d(
+    'List',
+    'Restricted hosts session job jars may be downloaded from all the same: host names (as written in the URI), IP addresses or CIDR ranges, each optionally with `:port` (`[v6]:port` for IPv6), `;`-separated.',
+  ),
+  'kubernetes.operator.user.artifacts.http.connect-timeout': d(
+    'Duration',
+    'How long resolving, connecting to and the TLS handshake with a jar host may take, per redirect hop.',
+  ),
+  'kubernetes.operator.user.artifacts.http.read-timeout': d(
+    'Duration',
+    'How long a jar download may wait for the next bytes (the response or more of the body) before it fails.',
+  ),
+  'kubernetes.operator.user.artifacts.http.timeout': d(
+    'Duration',
+    'How long one jar download may take in all, redirects included, before it fails.',
+  ),
+  'kubernetes.operator.user.artifacts.http.max-redirects': d(
+    'Integer',
+    'How many redirects a jar download follows; each target is checked like the `jarURI` itself.',
+  ),
+  'kubernetes.operator.user.artifacts.max-size': d(
+    'String',
+    'The largest jar the operator downloads (a memory size such as `512 mb`); larger ones fail.',
+  ),
+  'kubernetes.operator.user.artifacts.download.parallelism': d(
+    'Integer',
+    'How many jar downloads run at once. They run apart from the reconcile workers; further downloads wait their turn while their session jobs show `RECONCILING`.',
   ),
   'kubernetes.operator.snapshot.resource.enabled': d(
     'Boolean',

@@ -243,6 +243,11 @@ export class Controller<T extends KubeObject> {
     await Promise.all([...this.scopes.values()].flatMap((s) => s.runs));
   }
 
+  /** Queues `key` for a reconcile soon, for work that finished outside a reconcile (a download). */
+  requeue(key: string, delayMs = 0): void {
+    this.queue?.add(key, delayMs);
+  }
+
   setParallelism(parallelism: number): void {
     this.queue?.setParallelism(parallelism);
   }

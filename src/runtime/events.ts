@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { isConflict, isForbidden, isNotFound } from './errors.ts';
+import { redactText } from './redact.ts';
 import type { KubeClient } from './kube/client.ts';
 import { WellKnown, type KubeObject, type ObjectMeta } from './kube/types.ts';
 
@@ -90,7 +91,8 @@ export class EventRecorder {
   /** Never throws: an Event that cannot be written is logged, not allowed to fail a reconcile. */
   async record(target: KubeObject, input: EventInput, signal?: AbortSignal): Promise<void> {
     try {
-      await this.write(target, input, signal);
+      // Events are readable by anyone who may list them: no credentials of a URI in their text.
+      await this.write(target, { ...input, message: redactText(input.message) }, signal);
     } catch (err) {
       const level = isForbidden(err) ? 'warn' : 'error';
       this.log?.[level]({ err, reason: input.reason }, 'cannot record event');

@@ -15,6 +15,7 @@ export {
 } from './kube/types.ts';
 export { EventRecorder, type EventInput, type EventType, type EventComponent } from './events.ts';
 export { updateStatus } from './status.ts';
+export { HIDDEN, isSensitiveKey, redactDeep, redactText, redactUri, redactValue } from './redact.ts';
 export {
   OperatorMetrics,
   type AutoscalerMetricsSink,

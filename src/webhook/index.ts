@@ -86,6 +86,7 @@ export async function startWebhook(opts: WebhookOptionsInput): Promise<RunningWe
             operatorOptions: ALL_OPTIONS,
             jarUriAllowedSchemes: config.get(JobOptions.artifactsAllowedSchemes),
             jarUriDisallowRestrictedHosts: config.get(JobOptions.artifactsDisallowRestrictedHosts),
+            jarUriAllowedRestrictedHosts: config.get(JobOptions.artifactsAllowedRestrictedHosts),
           },
           sessionDeployment: async (ns, name) => {
             try {

@@ -10,6 +10,8 @@ export interface OperatorValidationConfig {
   jarUriAllowedSchemes?: string[];
   /** Reject http(s) jarURIs whose host is a loopback, link-local, private, wildcard or multicast address; default true. */
   jarUriDisallowRestrictedHosts?: boolean;
+  /** Restricted hosts a jarURI may use all the same (`kubernetes.operator.user.artifacts.restricted-hosts.allowed`). */
+  jarUriAllowedRestrictedHosts?: string[];
 }
 
 export const DEFAULT_JAR_URI_ALLOWED_SCHEMES = ['https'];

@@ -3,7 +3,13 @@
  * with the defaults of the compatible operator. Each may also be set per resource in `spec.flinkConfiguration`
  * (see `resourceConfig`).
  */
-import { flinkOption as f, operatorOption as o, type OperatorConfig } from '../../runtime/index.ts';
+import {
+  flinkOption as f,
+  operatorOption as o,
+  type ConfigOption,
+  type OperatorConfig,
+} from '../../runtime/index.ts';
+import { parseFlinkMemorySize } from '../../api/validation/quantity.ts';
 import { flattenFlinkConfiguration } from '../../flink/config/effective.ts';
 import { isHighAvailabilityEnabled } from '../../flink/config/high-availability.ts';
 
@@ -24,7 +30,28 @@ export const JobOptions = {
   artifactsHttpHeader: o.optionalText('user.artifacts.http.header'),
   artifactsAllowedSchemes: o.list('user.artifacts.allowed-schemes', ['https']),
   artifactsDisallowRestrictedHosts: o.bool('user.artifacts.disallow-restricted-hosts', true),
+  artifactsAllowedRestrictedHosts: o.list('user.artifacts.restricted-hosts.allowed', []),
+  artifactsConnectTimeout: o.duration('user.artifacts.http.connect-timeout', 10_000),
+  artifactsReadTimeout: o.duration('user.artifacts.http.read-timeout', 30_000),
+  artifactsDownloadTimeout: o.duration('user.artifacts.http.timeout', 300_000),
+  artifactsMaxRedirects: o.integer('user.artifacts.http.max-redirects', 5),
+  artifactsMaxSize: memoryOption('user.artifacts.max-size', 512 * 1024 * 1024),
+  artifactsDownloadParallelism: o.integer('user.artifacts.download.parallelism', 4),
 } as const;
+
+/** A `kubernetes.operator.<name>` memory size in bytes, written as Flink writes sizes (`512 mb`). */
+function memoryOption(name: string, bytes: number): ConfigOption<number> {
+  return {
+    key: `kubernetes.operator.${name}`,
+    defaultValue: bytes,
+    deprecatedKeys: [],
+    parse: (text) => {
+      const value = parseFlinkMemorySize(text);
+      if (value === undefined) throw new Error(`"${text}" is not a memory size (e.g. 512 mb)`);
+      return value;
+    },
+  };
+}
 
 export const SnapshotOptions = {
   resourceEnabled: o.bool('snapshot.resource.enabled', true),

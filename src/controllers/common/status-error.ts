@@ -1,10 +1,12 @@
+import { redactText } from '../../runtime/redact.ts';
+
 /**
  * `status.error` of FlinkDeployments and FlinkSessionJobs in the compatible operator's shape: a
  * JSON object naming the kind of failure (as a Java exception class, which tools match on) and
  * the message. `Job Not Found` is the one plain-text value it writes.
  */
 export function errorText(type: string, message: string): string {
-  return JSON.stringify({ type, message });
+  return JSON.stringify({ type, message: redactText(message) });
 }
 
 /** The message inside `status.error` (the text itself when it is not JSON). */

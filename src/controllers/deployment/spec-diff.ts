@@ -5,6 +5,7 @@
  */
 import type { FlinkDeploymentSpec, JobSpec } from '../../api/index.ts';
 import { flattenFlinkConfiguration } from '../../flink/config/effective.ts';
+import { redactValue } from '../../runtime/redact.ts';
 
 export type DiffType = 'IGNORE' | 'SCALE' | 'UPGRADE' | 'SAVEPOINT_REDEPLOY';
 
@@ -94,7 +95,9 @@ export function diffSpecs(recorded: FlinkDeploymentSpec, desired: FlinkDeploymen
   const changes: string[] = [];
   const record = (path: string, t: DiffType, a: unknown, b: unknown) => {
     type = max(type, t);
-    changes.push(`${path}: ${show(a)} -> ${show(b)}`);
+    // The changes end up in an Event: secrets are hidden by the name of the changed field.
+    const name = path.replace(/^flinkConfiguration\./, '');
+    changes.push(`${path}: ${show(redactValue(name, a))} -> ${show(redactValue(name, b))}`);
   };
   const standalone = (after.mode ?? 'native') === 'standalone';
 

@@ -3,6 +3,7 @@
  * plan.ts) → apply (status writes, Events, REST calls). Every step that starts or stops a job
  * writes the status first, so a restart in between resumes the step instead of repeating it.
  */
+import fsp from 'node:fs/promises';
 import {
   API_VERSION,
   applySessionJobDefaults,
@@ -15,7 +16,7 @@ import {
   type FlinkStateSnapshot,
 } from '../../api/index.ts';
 import { autoscale } from '../../autoscaler/autoscaler.ts';
-import { ArtifactFetchers, artifactDir, parseHeaders } from '../../flink/artifacts/fetch.ts';
+import { ArtifactFetchers } from '../../flink/artifacts/fetch.ts';
 import { restAddressResolver, type RestAddressResolver } from '../../flink/rest/address.ts';
 import type { FlinkRestClient } from '../../flink/rest/client.ts';
 import type { JobExceptions } from '../../flink/rest/types.ts';
@@ -58,6 +59,7 @@ import {
   type SessionJobStatus,
 } from './status.ts';
 import { newJobId, submitJob } from './submit.ts';
+import { SessionJobJars, jarRequest } from './jar.ts';
 import { cancelAndWait, latestRestorePath, stopWithSavepoint, takeLegacySnapshot } from './operations.ts';
 import { statusUnchanged } from '../common/status-equality.ts';
 import { recordedRestorePath } from '../common/restore-path.ts';
@@ -101,6 +103,8 @@ export function createSessionJobController(
   options: SessionJobControllerOptions = {},
 ): Controller<FlinkSessionJob> {
   const artifacts = options.artifacts ?? new ArtifactFetchers();
+  // A finished download wakes its job at once; `controller` exists before any download starts.
+  const jars = new SessionJobJars(artifacts, (key) => controller.requeue(key));
   let resolver = options.resolveRestAddress;
 
   const write = async (ctx: Ctx, change: (status: SessionJobStatus) => SessionJobStatus) => {
@@ -210,7 +214,7 @@ export function createSessionJobController(
     let status: SessionJobStatus = raw.status ?? {};
     let spec = observed.spec;
 
-    const validationError = validationProblem(raw, observed);
+    const validationError = validationProblem(raw, observed, ctx.config);
     if (validationError) {
       await ctx.recordEvent({ type: 'Warning', reason: 'ValidationError', message: validationError });
       const recorded = recordedSpec(status);
@@ -305,6 +309,8 @@ export function createSessionJobController(
     const progress = Action.requeueAfter(config.get(JobOptions.progressCheckInterval));
     const recorded = recordedSpec(status);
     const now = () => Date.now();
+    // A download nobody will submit any more is stopped and its file removed.
+    if (step.type !== 'submit' && step.type !== 'rescale') await jars.forget(ctx.key);
     switch (step.type) {
       case 'wait-session': {
         const message = step.session.message;
@@ -336,51 +342,71 @@ export function createSessionJobController(
       }
       case 'submit': {
         if (!observed.rest) return progress;
+        const jarURI = spec.job?.jarURI;
+        if (!jarURI) throw new Error('spec.job.jarURI is required to submit a session job');
+        const jar = await jars.get(ctx.key, jarRequest(ctx.config, config, raw, spec, jarURI), ctx.config);
+        if (jar.kind === 'pending') {
+          if (jar.announce) {
+            await ctx.recordEvent({
+              type: 'Normal',
+              reason: 'ArtifactDownload',
+              component: 'Job',
+              message: jar.message,
+            });
+          }
+          if (status.jobStatus?.state !== 'RECONCILING') {
+            await write(ctx, (s) => ({ ...s, jobStatus: { ...s.jobStatus, state: 'RECONCILING' } }));
+          }
+          return jar.action;
+        }
+        if (jar.kind === 'failed') {
+          await ctx.recordEvent({ type: 'Warning', reason: 'Error', component: 'Job', message: jar.message });
+          const errorValue = errorText(ERROR_TYPES.reconciliation, jar.message);
+          if (status.error !== errorValue) await write(ctx, (s) => ({ ...s, error: errorValue }));
+          return jar.action;
+        }
+        const { artifact } = jar;
         const jobId = step.jobId ?? newJobId();
         const before = serializeRecord(
           specToRecord(spec, 'suspended', recorded?.spec, { upgradeMode: step.upgradeMode }),
           step.firstDeployment,
         );
-        // The job id is on record before the cluster sees it: a retry reuses it and cannot start a second job.
-        await write(ctx, (s) => ({
-          ...s,
-          error: undefined,
-          reconciliationStatus: {
-            ...s.reconciliationStatus,
-            state: 'UPGRADING',
-            lastReconciledSpec: before,
-            reconciliationTimestamp: now(),
-          },
-          jobStatus: {
-            ...s.jobStatus,
-            jobId,
-            state: 'RECONCILING',
-            upgradeSavepointPath: step.restorePath ?? s.jobStatus?.upgradeSavepointPath,
-          },
-        }));
-        await ctx.recordEvent({
-          type: 'Normal',
-          reason: 'Submit',
-          component: 'Job',
-          message: 'Starting deployment',
-        });
-        const namespace = raw.metadata.namespace ?? 'default';
+        try {
+          // The job id is on record before the cluster sees it: a retry reuses it and cannot start a second job.
+          await write(ctx, (s) => ({
+            ...s,
+            error: undefined,
+            reconciliationStatus: {
+              ...s.reconciliationStatus,
+              state: 'UPGRADING',
+              lastReconciledSpec: before,
+              reconciliationTimestamp: now(),
+            },
+            jobStatus: {
+              ...s.jobStatus,
+              jobId,
+              state: 'RECONCILING',
+              upgradeSavepointPath: step.restorePath ?? s.jobStatus?.upgradeSavepointPath,
+            },
+          }));
+          await ctx.recordEvent({
+            type: 'Normal',
+            reason: 'Submit',
+            component: 'Job',
+            message: 'Starting deployment',
+          });
+        } catch (err) {
+          if (artifact.temporary) await fsp.rm(artifact.path, { force: true });
+          throw err;
+        }
         try {
           const result = await submitJob({
             rest: observed.rest,
-            artifacts,
+            artifact,
             spec,
             jobId,
             restorePath: step.restorePath,
-            artifactDir: artifactDir(
-              config.get(JobOptions.artifactsBaseDir),
-              namespace,
-              spec.deploymentName ?? '',
-              raw.metadata.name ?? '',
-            ),
-            headers: parseHeaders(config.get(JobOptions.artifactsHttpHeader)),
             timeoutMs: config.get(JobOptions.submissionTimeout),
-            signal: ctx.signal,
           });
           ctx.log.info(
             { jobId, restorePath: step.restorePath, started: result.started },
@@ -580,6 +606,7 @@ export function createSessionJobController(
   }
 
   async function cleanup(raw: FlinkSessionJob, ctx: Ctx): Promise<Action | void> {
+    await jars.forget(ctx.key);
     if (isCanaryResource(raw)) {
       options.canaries?.deleted(raw, FLINK_SESSION_JOBS);
       return;
@@ -626,7 +653,7 @@ export function createSessionJobController(
     }
   }
 
-  return new Controller<FlinkSessionJob>({
+  const controller = new Controller<FlinkSessionJob>({
     name: 'FlinkSessionJob',
     resource: FLINK_SESSION_JOBS,
     finalizer: SESSION_JOB_FINALIZER,
@@ -634,6 +661,7 @@ export function createSessionJobController(
     cleanup,
     statusError: (message) => errorText(ERROR_TYPES.reconciliation, message),
   });
+  return controller;
 }
 
 /**
@@ -653,14 +681,20 @@ async function overriddenParallelism(
 }
 
 /** The first validation problem, or undefined; the session cluster is judged only when it exists. */
-function validationProblem(raw: FlinkSessionJob, observed: Observed): string | undefined {
+function validationProblem(
+  raw: FlinkSessionJob,
+  observed: Observed,
+  operatorConfig: OperatorConfig,
+): string | undefined {
   const config = observed.config;
   const errors = validateSessionJob(raw, observed.deployment, {
     operatorConfig: {
       defaultFlinkConfiguration: Object.fromEntries(config.entries()),
       operatorOptions: ALL_OPTIONS,
-      jarUriAllowedSchemes: config.get(JobOptions.artifactsAllowedSchemes),
-      jarUriDisallowRestrictedHosts: config.get(JobOptions.artifactsDisallowRestrictedHosts),
+      // What a jar may be fetched from is the operator's to say, not the resource's.
+      jarUriAllowedSchemes: operatorConfig.get(JobOptions.artifactsAllowedSchemes),
+      jarUriDisallowRestrictedHosts: operatorConfig.get(JobOptions.artifactsDisallowRestrictedHosts),
+      jarUriAllowedRestrictedHosts: operatorConfig.get(JobOptions.artifactsAllowedRestrictedHosts),
     },
   });
   return errors.length > 0

@@ -1,11 +1,11 @@
 /**
- * Submitting a session job to its cluster: fetch the jar, upload it, run it with the job's
- * settings under a job id chosen beforehand, and delete the uploaded jar again.
+ * Submitting a session job to its cluster: upload the fetched jar, run it with the job's settings
+ * under a job id chosen beforehand, and delete the uploaded jar again.
  */
 import { randomBytes } from 'node:crypto';
 import fsp from 'node:fs/promises';
 import type { FlinkSessionJobSpec } from '../../api/index.ts';
-import type { ArtifactFetchers } from '../../flink/artifacts/fetch.ts';
+import type { FetchedArtifact } from '../../flink/artifacts/fetch.ts';
 import { FlinkRestError, type FlinkRestClient } from '../../flink/rest/client.ts';
 import type { JarRunRequest } from '../../flink/rest/types.ts';
 import { flattenFlinkConfiguration } from '../../flink/config/effective.ts';
@@ -63,27 +63,17 @@ export function runRequest(
 
 export interface SubmitRequest {
   rest: FlinkRestClient;
-  artifacts: ArtifactFetchers;
+  /** The job's jar, fetched beforehand; removed after the upload when it is temporary. */
+  artifact: FetchedArtifact;
   spec: FlinkSessionJobSpec;
   jobId: string;
   restorePath: string | undefined;
-  /** Where downloads of this job's jar go. */
-  artifactDir: string;
-  headers: Record<string, string>;
   timeoutMs: number;
-  signal?: AbortSignal;
 }
 
 /** Runs the job; resolves to whether this call started it (false: it already ran under that id). */
 export async function submitJob(request: SubmitRequest): Promise<{ started: boolean }> {
-  const jarURI = request.spec.job?.jarURI;
-  if (!jarURI) throw new Error('spec.job.jarURI is required to submit a session job');
-  const artifact = await request.artifacts.fetch({
-    uri: jarURI,
-    targetDir: request.artifactDir,
-    headers: request.headers,
-    signal: request.signal,
-  });
+  const { artifact } = request;
   try {
     const jarId = await request.rest.uploadJar(artifact.path, { timeoutMs: request.timeoutMs });
     try {

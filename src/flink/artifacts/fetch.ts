@@ -3,54 +3,22 @@
  * session cluster. Local paths (`file:`, `local:` or a bare absolute path) are used where they are;
  * http(s) URLs are downloaded; other schemes go to fetchers registered for them.
  */
-import { createWriteStream } from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
+import { redactUri } from '../../runtime/redact.ts';
+import {
+  ArtifactFetchError,
+  schemeOf,
+  type ArtifactFetcher,
+  type FetchRequest,
+  type FetchedArtifact,
+} from './artifact.ts';
+import { downloadHttp } from './http-download.ts';
 
-export interface FetchedArtifact {
-  /** A local file holding the artifact. */
-  path: string;
-  /** True when the file was made for this fetch and should be removed after use. */
-  temporary: boolean;
-}
-
-export interface FetchRequest {
-  uri: string;
-  /** A folder of this artifact alone, where downloads go (created when needed). */
-  targetDir: string;
-  /** HTTP headers for http(s) downloads. */
-  headers?: Record<string, string>;
-  signal?: AbortSignal;
-}
-
-export type ArtifactFetcher = (request: FetchRequest) => Promise<FetchedArtifact>;
-
-export class ArtifactFetchError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'ArtifactFetchError';
-  }
-}
-
-/** The lower-case URI scheme, or undefined for a bare path. */
-export function schemeOf(uri: string): string | undefined {
-  return /^([a-zA-Z][a-zA-Z\d+.-]*):/.exec(uri)?.[1]?.toLowerCase();
-}
-
-/** The file name a download is saved under: the URL path's last segment, else `artifact.jar`. */
-export function artifactFileName(uri: string): string {
-  let pathname = uri;
-  try {
-    pathname = new URL(uri).pathname;
-  } catch {
-    // not a URL: use the text as a path
-  }
-  const base = path.posix.basename(decodeURIComponent(pathname));
-  return base === '' || base === '/' || base === '.' || base === '..' ? 'artifact.jar' : base;
-}
+export * from './artifact.ts';
+export { HostPolicy } from '../../api/validation/host-policy.ts';
+export { DEFAULT_DOWNLOAD_LIMITS, type DownloadLimits } from './http-download.ts';
 
 export const fetchLocal: ArtifactFetcher = async ({ uri }) => {
   const scheme = schemeOf(uri);
@@ -58,43 +26,25 @@ export const fetchLocal: ArtifactFetcher = async ({ uri }) => {
   if (scheme === 'file') file = fileURLToPath(uri);
   else if (scheme === 'local') file = decodeURIComponent(new URL(uri).pathname);
   else if (scheme === undefined) file = uri;
-  else throw new ArtifactFetchError(`not a local path: ${uri}`);
-  if (!path.isAbsolute(file)) throw new ArtifactFetchError(`local artifact path must be absolute: ${uri}`);
+  else throw new ArtifactFetchError(`not a local path: ${redactUri(uri)}`);
+  if (!path.isAbsolute(file)) {
+    throw new ArtifactFetchError(`local artifact path must be absolute: ${redactUri(uri)}`);
+  }
   const stat = await fsp.stat(file).catch((err: unknown) => {
-    throw new ArtifactFetchError(`cannot read artifact ${uri}: ${(err as Error).message}`, { cause: err });
+    throw new ArtifactFetchError(`cannot read artifact ${redactUri(uri)}: ${(err as Error).message}`, {
+      cause: err,
+    });
   });
-  if (!stat.isFile()) throw new ArtifactFetchError(`artifact ${uri} is not a file`);
+  if (!stat.isFile()) throw new ArtifactFetchError(`artifact ${redactUri(uri)} is not a file`);
   return { path: file, temporary: false };
 };
 
-export const fetchHttp: ArtifactFetcher = async ({ uri, targetDir, headers, signal }) => {
-  let response: Response;
-  try {
-    response = await fetch(uri, { headers, signal, redirect: 'follow' });
-  } catch (err) {
-    throw new ArtifactFetchError(`cannot download ${uri}: ${(err as Error).message}`, { cause: err });
-  }
-  if (!response.ok || !response.body) {
-    await response.body?.cancel();
-    throw new ArtifactFetchError(`cannot download ${uri}: HTTP ${response.status}`);
-  }
-  await fsp.mkdir(targetDir, { recursive: true });
-  const file = path.join(targetDir, artifactFileName(uri));
-  const partial = `${file}.part`;
-  try {
-    // The cast bridges the DOM and node:stream/web ReadableStream types, which are the same object.
-    await pipeline(
-      Readable.fromWeb(response.body as Parameters<typeof Readable.fromWeb>[0]),
-      createWriteStream(partial),
-      { signal },
-    );
-    await fsp.rename(partial, file);
-  } catch (err) {
-    await fsp.rm(partial, { force: true });
-    throw new ArtifactFetchError(`cannot download ${uri}: ${(err as Error).message}`, { cause: err });
-  }
-  return { path: file, temporary: true };
-};
+/**
+ * Downloads an http(s) artifact: resolves each host, refuses restricted addresses (see
+ * `HostPolicy`), connects only to the address it checked, follows redirects itself, re-checking
+ * every hop, and gives up on a slow or oversized download (see `DownloadLimits`).
+ */
+export const fetchHttp: ArtifactFetcher = (request) => downloadHttp(request);
 
 /** Fetchers by URI scheme; a bare path counts as scheme `file`. */
 export class ArtifactFetchers {
@@ -115,7 +65,7 @@ export class ArtifactFetchers {
     const fetcher = this.byScheme.get(scheme);
     if (!fetcher) {
       throw new ArtifactFetchError(
-        `no fetcher for scheme '${scheme}' of ${request.uri} (known: ${[...this.byScheme.keys()].join(', ')})`,
+        `no fetcher for scheme '${scheme}' of ${redactUri(request.uri)} (known: ${[...this.byScheme.keys()].join(', ')})`,
       );
     }
     return fetcher(request);

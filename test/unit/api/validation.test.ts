@@ -681,7 +681,11 @@ describe('validateSessionJob', () => {
       'a jarURI on a loopback host',
       sessionJob({ job: { jarURI: 'https://127.0.0.1/job.jar', parallelism: 1 } }),
       undefined,
-      { path: 'spec.job.jarURI', message: "jarURI host '127.0.0.1' resolves to a restricted address" },
+      {
+        path: 'spec.job.jarURI',
+        message:
+          "jarURI host '127.0.0.1' resolves to a restricted address. Configure 'kubernetes.operator.user.artifacts.restricted-hosts.allowed' to allow it.",
+      },
     ],
     [
       'an application cluster as target',

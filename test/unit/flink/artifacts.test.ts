@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import {
   ArtifactFetchers,
+  HostPolicy,
   artifactDir,
   artifactFileName,
   parseHeaders,
@@ -17,6 +18,8 @@ describe('artifact fetching', () => {
   let dir: string;
   let server: http.Server;
   let base: string;
+  /** The test server is on loopback, which only an allow-list entry lets a download reach. */
+  let policy: HostPolicy;
   const seenHeaders: http.IncomingHttpHeaders[] = [];
 
   before(async () => {
@@ -28,7 +31,9 @@ describe('artifact fetching', () => {
       else res.writeHead(404).end('no');
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const port = (server.address() as AddressInfo).port;
+    base = `http://127.0.0.1:${port}`;
+    policy = new HostPolicy(true, [`127.0.0.1:${port}`]);
   });
   after(() => {
     server.close();
@@ -56,6 +61,7 @@ describe('artifact fetching', () => {
       uri: `${base}/moved`,
       targetDir: target,
       headers: parseHeaders('X-Token: abc , Other:1'),
+      hostPolicy: policy,
     });
     assert.equal(fetched.temporary, true);
     assert.equal(path.dirname(fetched.path), target);
@@ -63,7 +69,7 @@ describe('artifact fetching', () => {
     assert.equal(seenHeaders.at(-1)?.['x-token'], 'abc');
     assert.equal(seenHeaders.at(-1)?.other, '1');
     await assert.rejects(
-      new ArtifactFetchers().fetch({ uri: `${base}/nope.jar`, targetDir: target }),
+      new ArtifactFetchers().fetch({ uri: `${base}/nope.jar`, targetDir: target, hostPolicy: policy }),
       /HTTP 404/,
     );
     assert.ok(!fs.existsSync(path.join(target, 'nope.jar')));
