@@ -1,4 +1,5 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { rewriteMountedPaths, type HostMount } from './runtimes.ts';
@@ -15,6 +16,7 @@ const STDIN = 0;
 const STDOUT = 1;
 const STDERR = 2;
 const STATUS = 3;
+const RESIZE = 4;
 const CLOSE = 255;
 
 /** What the API server asks for: `/exec/{namespace}/{pod}/{container}?command=…&input=1&output=1&error=1&tty=1`. */
@@ -122,50 +124,108 @@ export function serveExec(conn: WebSocketConnection, request: ExecRequest, targe
     target.mainPid,
   );
   if ('refused' in mapped) return finish(errorStatus(mapped.refused));
-  const [command, ...args] = mapped.argv as [string, ...string[]];
-  const child = spawn(command, args, {
-    cwd: target.cwd,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...target.env },
-    // Its own group, so a dropped connection ends everything the command started.
-    detached: true,
-    stdio: [request.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
-  });
-  let spawnError: Error | undefined;
-  child.on('error', (err) => (spawnError = err));
-  child.stdout?.on('data', (chunk: Buffer) => request.stdout && send(STDOUT, chunk));
-  // A terminal has no separate stderr: both reach the client on stdout.
-  child.stderr?.on('data', (chunk: Buffer) => {
-    if (request.tty) send(STDOUT, chunk);
-    else if (request.stderr) send(STDERR, chunk);
-  });
-  child.stdin?.on('error', () => undefined);
+  const argv = mapped.argv as [string, ...string[]];
+
+  let child: ChildProcess | undefined;
+  let connectionGone = false;
+  let stdinEnded = false;
+  const earlyStdin: Buffer[] = [];
   conn.onMessage((message) => {
     if (message.length === 0) return;
     if (message[0] === CLOSE) {
-      if (message[1] === STDIN) child.stdin?.end();
-      return;
+      if (message[1] !== STDIN) return;
+      stdinEnded = true;
+      child?.stdin?.end();
+    } else if (message[0] === STDIN) {
+      if (child) child.stdin?.write(message.subarray(1));
+      else earlyStdin.push(message.subarray(1));
+    } else if (message[0] === RESIZE && request.tty) {
+      start(parseTerminalSize(message.subarray(1)));
     }
-    if (message[0] === STDIN) child.stdin?.write(message.subarray(1));
-    // Channel 4 (terminal size) has no terminal to resize here.
   });
-  let done = false;
   conn.onClose(() => {
-    if (!done && child.pid !== undefined) killGroup(child.pid);
+    connectionGone = true;
+    if (child?.pid !== undefined && child.exitCode === null && child.signalCode === null)
+      killGroup(child.pid);
   });
-  child.on('close', (code, signal) => {
-    done = true;
-    if (spawnError) {
-      const missing = (spawnError as NodeJS.ErrnoException).code === 'ENOENT';
-      return finish(
-        errorStatus(
-          missing
-            ? `failed to exec in container: exec: "${command}": executable file not found in $PATH`
-            : `failed to exec in container: ${spawnError.message}`,
-        ),
-      );
-    }
-    finish(exitStatus(code ?? (signal ? 128 + (os.constants.signals[signal] ?? 9) : 1)));
-  });
+
+  function start(size?: TerminalSize): void {
+    if (child || connectionGone) return;
+    const terminal = request.tty ? terminalCommand(argv, size) : undefined;
+    const [command, ...args] = argv;
+    const proc = spawn(terminal?.command ?? command, terminal?.args ?? args, {
+      cwd: target.cwd,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...target.env },
+      // Its own group, so a dropped connection ends everything the command started.
+      detached: true,
+      stdio: [request.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+    });
+    child = proc;
+    let spawnError: Error | undefined;
+    proc.on('error', (err) => (spawnError = err));
+    proc.stdout?.on('data', (chunk: Buffer) => request.stdout && send(STDOUT, chunk));
+    // A terminal has no separate stderr: both reach the client on stdout.
+    proc.stderr?.on('data', (chunk: Buffer) => {
+      if (request.tty) send(STDOUT, chunk);
+      else if (request.stderr) send(STDERR, chunk);
+    });
+    proc.stdin?.on('error', () => undefined);
+    for (const chunk of earlyStdin.splice(0)) proc.stdin?.write(chunk);
+    if (stdinEnded) proc.stdin?.end();
+    proc.on('close', (code, signal) => {
+      if (spawnError) {
+        const missing = (spawnError as NodeJS.ErrnoException).code === 'ENOENT';
+        return finish(
+          errorStatus(
+            missing
+              ? `failed to exec in container: exec: "${command}": executable file not found in $PATH`
+              : `failed to exec in container: ${spawnError.message}`,
+          ),
+        );
+      }
+      finish(exitStatus(code ?? (signal ? 128 + (os.constants.signals[signal] ?? 9) : 1)));
+    });
+  }
+
+  // A terminal's size comes first on channel 4: the command starts with it, or without after a moment.
+  if (request.tty) setTimeout(() => start(), 300).unref();
+  else start();
+}
+
+/** kubectl's `remotecommand.TerminalSize`. */
+export interface TerminalSize {
+  Width: number;
+  Height: number;
+}
+
+function parseTerminalSize(data: Buffer): TerminalSize | undefined {
+  try {
+    const size = JSON.parse(data.toString('utf8')) as Partial<TerminalSize>;
+    return Number.isInteger(size.Width) && Number.isInteger(size.Height) ? (size as TerminalSize) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const SCRIPT = ['/usr/bin/script', '/bin/script'].find((f) => fs.existsSync(f));
+
+/**
+ * `-t` wants a terminal: util-linux `script` gives the command a pseudo-terminal of the size the
+ * client had when it connected (later resizes are not passed on). Without `script`, undefined:
+ * the command runs on pipes.
+ */
+export function terminalCommand(
+  argv: string[],
+  size: TerminalSize | undefined,
+  script = SCRIPT,
+): { command: string; args: string[] } | undefined {
+  if (!script) return undefined;
+  const quoted = argv.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  const stty =
+    size && size.Width > 0 && size.Height > 0
+      ? `stty cols ${size.Width} rows ${size.Height} 2>/dev/null; `
+      : '';
+  return { command: script, args: ['-q', '-e', '-f', '-c', `${stty}exec ${quoted}`, '/dev/null'] };
 }
 
 function killGroup(pid: number): void {

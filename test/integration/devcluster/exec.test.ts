@@ -100,6 +100,46 @@ test("the command sees the container's environment and its mounted paths", () =>
   assert.match(missing.stderr, /"no-such-command": executable file not found/);
 });
 
+test(
+  'with -it the command runs on a terminal of the client’s size and reads what is typed',
+  { skip: fs.existsSync('/usr/bin/script') ? false : 'util-linux script(1) is not installed' },
+  () => {
+    // kubectl asks for a terminal only from one: run it on a pseudo-terminal of 91x37.
+    const kubectlCommand = [
+      binaryPath('kubectl'),
+      `--kubeconfig=${process.env.FLINK_OPERATOR_TEST_KUBECONFIG!}`,
+      `--namespace=${ns.name}`,
+      'exec',
+      '-it',
+      'target',
+      '--',
+      'sh',
+      '-c',
+      'tty; stty size; read x; echo "got:$x"',
+    ];
+    const res = spawnSync(
+      '/usr/bin/script',
+      [
+        '-q',
+        '-e',
+        '-c',
+        `stty cols 91 rows 37; exec ${kubectlCommand.map((a) => `'${a}'`).join(' ')}`,
+        '/dev/null',
+      ],
+      { encoding: 'utf8', timeout: 30_000, input: 'typed\n' },
+    );
+    assert.equal(res.status, 0, res.stdout);
+    const lines = res.stdout.split(/\r?\n/).filter(Boolean);
+    // Terminals echo what is typed (here both kubectl's and the container's), wherever it falls.
+    assert.ok(
+      lines.some((l) => /^\/dev\/pts\/\d+$/.test(l)),
+      `tty names a terminal: ${res.stdout}`,
+    );
+    assert.ok(lines.includes('37 91'), `the terminal has kubectl's size: ${res.stdout}`);
+    assert.equal(lines.at(-1), 'got:typed');
+  },
+);
+
 test('an unknown container is refused with the API server’s message', () => {
   const res = kubectl(['exec', 'target', '-c', 'nope', '--', 'true']);
   assert.equal(res.code, 1);

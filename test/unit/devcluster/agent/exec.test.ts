@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import { test } from 'node:test';
-import { exitStatus, mapPidOne, parseExecRequest } from '../../../../src/devcluster/agent/exec.ts';
+import {
+  exitStatus,
+  mapPidOne,
+  parseExecRequest,
+  terminalCommand,
+} from '../../../../src/devcluster/agent/exec.ts';
 
 test('the API server’s exec location is parsed into command, streams and container', () => {
   const url = new URL(
@@ -96,3 +103,19 @@ test('kill -1 as a target (every process of the user) is refused', () => {
   assert.ok('refused' in mapPidOne(['kill', '-9', '-1'], 4242));
   assert.ok('refused' in mapPidOne(['kill', '-s', 'KILL', '-1'], 4242));
 });
+
+test('without script(1) a terminal cannot be given', () => {
+  assert.equal(terminalCommand(['sh'], undefined, ''), undefined);
+});
+
+test(
+  'on a terminal, the command keeps its exact arguments and gets the client’s size',
+  { skip: fs.existsSync('/usr/bin/script') ? false : 'util-linux script(1) is not installed' },
+  () => {
+    const argv = ['sh', '-c', 'printf "%s|" "$@"; stty size', 'sh', "it's", 'a  b', '$HOME', '"q"'];
+    const plan = terminalCommand(argv, { Width: 120, Height: 40 }, '/usr/bin/script')!;
+    const res = spawnSync(plan.command, plan.args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    assert.equal(res.status, 0, res.stderr);
+    assert.equal(res.stdout.replace(/\r/g, ''), `it's|a  b|$HOME|"q"|40 120\n`);
+  },
+);
