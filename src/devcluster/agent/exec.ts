@@ -73,14 +73,30 @@ export function errorStatus(message: string): Record<string, unknown> {
   return { metadata: {}, status: 'Failure', message, reason: 'InternalError', code: 500 };
 }
 
+const SHELLS = new Set(['sh', 'bash', 'dash', 'ash']);
+/** A shell script that is one kill command of plain words, as `sh -c "kill 1"` or `sh -c 'kill -9 1'`. */
+const KILL_SCRIPT = /^\s*(?:exec\s+)?(kill(?:\s+[\w+-]+)+)\s*;?\s*$/;
+
 /**
  * A container's processes are not in a PID namespace here, so PID 1 means nothing of the pod's.
- * `kill [SIGNAL OPTION] [--] PID…` (the `kill` of PATH or an absolute path to one) has each PID
- * operand `1` replaced with the container's main process. `kill -1` in the operand position (every
- * process the user may signal) is refused: on a shared host it would reach far beyond the pod.
- * Anything else is returned unchanged.
+ * `kill [SIGNAL OPTION] [--] PID…` (the `kill` of PATH or an absolute path to one), and a shell
+ * (`sh`, `bash`, `dash`, `ash`, by any path) running `-c "kill [SIGNAL OPTION] [--] PID…"` made of
+ * plain words only, have each PID operand `1` replaced with the container's main process.
+ * `kill -1` as an operand (every process the user may signal) is refused: on a shared host it
+ * would reach far beyond the pod. Anything else is returned unchanged.
  */
 export function mapPidOne(argv: string[], mainPid: number): { argv: string[] } | { refused: string } {
+  const [program, flag, script, ...rest] = argv;
+  if (program && SHELLS.has(path.basename(program)) && flag === '-c' && script !== undefined) {
+    const kill = KILL_SCRIPT.exec(script)?.[1];
+    if (!kill) return { argv };
+    const mapped = mapKill(kill.split(/\s+/), mainPid);
+    return 'refused' in mapped ? mapped : { argv: [program, flag, mapped.argv.join(' '), ...rest] };
+  }
+  return mapKill(argv, mainPid);
+}
+
+function mapKill(argv: string[], mainPid: number): { argv: string[] } | { refused: string } {
   if (argv.length === 0 || path.basename(argv[0]!) !== 'kill') return { argv };
   const out = [argv[0]!];
   let i = 1;

@@ -6,7 +6,13 @@ import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { createCa, issue } from '../certs.ts';
 import { EXEC_PROTOCOL, parseExecRequest, serveExec, type ExecTarget } from './exec.ts';
-import { acceptWebSocket, isWebSocketUpgrade, offeredProtocols, rejectUpgrade } from './websocket.ts';
+import {
+  acceptWebSocket,
+  isWebSocketUpgrade,
+  offeredProtocols,
+  rejectUpgrade,
+  type WebSocketConnection,
+} from './websocket.ts';
 
 /** Finds the log file of a container, or undefined when the agent never ran it. */
 export type LogLocator = (namespace: string, pod: string, container: string) => string | undefined;
@@ -56,6 +62,8 @@ export async function startKubeletServer(
       serveLogs(opts.locateLog, req, res);
     },
   );
+  // Exec sessions, ended with the server: their commands end with their connections.
+  const sessions = new Set<WebSocketConnection>();
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
     const refused = refusal(req);
@@ -70,16 +78,25 @@ export async function startKubeletServer(
     const found = opts.locateExec(exec.namespace, exec.pod, exec.container);
     if ('notFound' in found) return rejectUpgrade(socket, 404, found.notFound);
     const conn = acceptWebSocket(req, socket, head, EXEC_PROTOCOL);
-    if (conn) serveExec(conn, exec, found.target);
+    if (!conn) return;
+    sessions.add(conn);
+    conn.onClose(() => sessions.delete(conn));
+    serveExec(conn, exec, found.target);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     port: (server.address() as AddressInfo).port,
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: async () => {
+      await Promise.all(
+        [...sessions].map((conn) => {
+          const gone = new Promise<void>((resolve) => conn.onClose(resolve));
+          conn.terminate();
+          return gone;
+        }),
+      );
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
   };
 }
 

@@ -12,6 +12,8 @@ export interface WebSocketConnection {
   send(data: Buffer): void;
   /** Sends a close frame and ends the connection once the peer answers or after a short wait. */
   close(code?: number): void;
+  /** Drops the connection at once, without the closing handshake. */
+  terminate(): void;
   onMessage(listener: (data: Buffer) => void): void;
   /** Called once, when the connection is gone (closed by either side or broken). */
   onClose(listener: () => void): void;
@@ -189,6 +191,10 @@ class Connection implements WebSocketConnection {
     }
     // The peer answers with its own close frame; do not wait for a silent one for long.
     setTimeout(() => this.socket.destroy(), 2000).unref();
+  }
+
+  terminate(): void {
+    this.socket.destroy();
   }
 
   private receive(chunk: Buffer): void {

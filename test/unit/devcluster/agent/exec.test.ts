@@ -87,7 +87,27 @@ test('kill’s PID 1 operands mean the container’s main process, whatever the 
     ],
     [
       ['sh', '-c', 'kill 1'],
-      ['sh', '-c', 'kill 1'],
+      ['sh', '-c', 'kill 4242'],
+    ],
+    [
+      ['/bin/sh', '-c', ' kill -9 1; '],
+      ['/bin/sh', '-c', 'kill -9 4242'],
+    ],
+    [
+      ['bash', '-c', 'exec kill -s TERM 1'],
+      ['bash', '-c', 'kill -s TERM 4242'],
+    ],
+    [
+      ['sh', '-c', 'kill 1 && echo done'],
+      ['sh', '-c', 'kill 1 && echo done'],
+    ],
+    [
+      ['sh', '-c', 'kill $(cat pid) 1'],
+      ['sh', '-c', 'kill $(cat pid) 1'],
+    ],
+    [
+      ['sh', '-c', 'echo 1'],
+      ['sh', '-c', 'echo 1'],
     ],
     [
       ['echo', '1'],
@@ -102,6 +122,7 @@ test('kill -1 as a target (every process of the user) is refused', () => {
   assert.ok('refused' in mapPidOne(['kill', '--', '-1'], 4242));
   assert.ok('refused' in mapPidOne(['kill', '-9', '-1'], 4242));
   assert.ok('refused' in mapPidOne(['kill', '-s', 'KILL', '-1'], 4242));
+  assert.ok('refused' in mapPidOne(['sh', '-c', 'kill -- -1'], 4242));
 });
 
 test('without script(1) a terminal cannot be given', () => {
