@@ -69,14 +69,17 @@ export async function startKubeletServer(
     const refused = refusal(req);
     if (refused) return rejectUpgrade(socket, 401, `Unauthorized: ${refused}`);
     const exec = parseExecRequest(new URL(req.url ?? '/', 'https://local'));
-    if (!exec || !isWebSocketUpgrade(req)) {
-      return rejectUpgrade(socket, 404, 'the local node agent serves exec over WebSocket only');
-    }
-    if (!offeredProtocols(req).includes(EXEC_PROTOCOL)) {
-      return rejectUpgrade(socket, 400, `exec needs the WebSocket subprotocol ${EXEC_PROTOCOL}`);
-    }
+    if (!exec) return rejectUpgrade(socket, 404, 'the local node agent serves exec only');
+    // Checked first: kubectl falls back to SPDY when the WebSocket upgrade fails, and shows that answer.
     const found = opts.locateExec(exec.namespace, exec.pod, exec.container);
     if ('notFound' in found) return rejectUpgrade(socket, 404, found.notFound);
+    if (!isWebSocketUpgrade(req) || !offeredProtocols(req).includes(EXEC_PROTOCOL)) {
+      return rejectUpgrade(
+        socket,
+        400,
+        `the local node agent serves exec over WebSocket with the subprotocol ${EXEC_PROTOCOL} only (kubectl 1.30 or later)`,
+      );
+    }
     const conn = acceptWebSocket(req, socket, head, EXEC_PROTOCOL);
     if (!conn) return;
     sessions.add(conn);

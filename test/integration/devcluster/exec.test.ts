@@ -146,6 +146,30 @@ test('an unknown container is refused with the API server’s message', () => {
   assert.match(res.stderr, /container nope is not valid for pod target/);
 });
 
+test('a container that is not running is refused by the node agent, saying so', async () => {
+  await core.createNamespacedPod({
+    namespace: ns.name,
+    body: {
+      metadata: { name: 'crasher' },
+      spec: { containers: [{ name: 'main', image: 'busybox', command: ['sh', '-c', 'exit 3'] }] },
+    },
+  });
+  // From the second restart on, the back-off (8 s and more) is far longer than the process runs.
+  await eventually(
+    async () => {
+      const pod = await core.readNamespacedPod({ name: 'crasher', namespace: ns.name });
+      const status = pod.status?.containerStatuses?.[0];
+      return status?.state?.waiting?.reason === 'CrashLoopBackOff' && status.restartCount >= 2
+        ? true
+        : undefined;
+    },
+    { what: 'crasher in CrashLoopBackOff after two restarts', timeoutMs: 30_000 },
+  );
+  const res = kubectl(['exec', 'crasher', '--', 'true']);
+  assert.equal(res.code, 1);
+  assert.match(res.stderr, new RegExp(`container "main" of pod ${ns.name}/crasher is not running`));
+});
+
 test('the node agent answers only the API server’s client certificate', async () => {
   const node = await core.readNode({ name: 'local-node' });
   const port = node.status?.daemonEndpoints?.kubeletEndpoint?.Port;
