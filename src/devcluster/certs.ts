@@ -19,6 +19,8 @@ export interface ClusterCertificates {
   ca: PemPair;
   apiserver: PemPair;
   admin: PemPair;
+  /** The API server's identity toward the node agent (logs, exec), as toward a kubelet. */
+  kubeletClient: PemPair;
   /** Signs service-account tokens (private) and verifies them (public). */
   serviceAccountKey: { key: string; publicKey: string };
 }
@@ -107,7 +109,13 @@ export async function issue(
   return { cert: certificate.toString('pem'), key: await toPem(keys.privateKey) };
 }
 
-/** Everything the local control plane needs: its CA, the API server's serving cert, an admin client cert and the SA key. */
+/** The common name of the API server's client certificate toward nodes; the node agent admits only it. */
+export const KUBELET_CLIENT_NAME = 'kube-apiserver-kubelet-client';
+
+/**
+ * Everything the local control plane needs: its CA, the API server's serving cert, an admin client
+ * cert, the API server's client cert toward the node agent and the SA key.
+ */
 export async function createClusterCertificates(serviceIp: string): Promise<ClusterCertificates> {
   const ca = await createCa('flink-operator-local-ca');
   const apiserver = await issue(ca, {
@@ -127,12 +135,14 @@ export async function createClusterCertificates(serviceIp: string): Promise<Clus
     organizations: ['system:masters'],
     usage: 'client',
   });
+  const kubeletClient = await issue(ca, { commonName: KUBELET_CLIENT_NAME, usage: 'client' });
   const saKeys = await newKeys();
   const publicDer = await webcrypto.subtle.exportKey('spki', saKeys.publicKey);
   return {
     ca: { cert: ca.cert, key: ca.key },
     apiserver,
     admin,
+    kubeletClient,
     serviceAccountKey: {
       key: await toPem(saKeys.privateKey),
       publicKey: x509.PemConverter.encode(publicDer, 'PUBLIC KEY'),

@@ -238,6 +238,8 @@ interface CertificateFiles {
   apiserverKey: string;
   serviceAccountKey: string;
   serviceAccountPublicKey: string;
+  kubeletClientCert: string;
+  kubeletClientKey: string;
 }
 
 async function writeCertificates(certDir: string, certs: ClusterCertificates): Promise<CertificateFiles> {
@@ -248,6 +250,8 @@ async function writeCertificates(certDir: string, certs: ClusterCertificates): P
     apiserverKey: path.join(certDir, 'apiserver.key'),
     serviceAccountKey: path.join(certDir, 'service-account.key'),
     serviceAccountPublicKey: path.join(certDir, 'service-account.pub'),
+    kubeletClientCert: path.join(certDir, 'apiserver-kubelet-client.crt'),
+    kubeletClientKey: path.join(certDir, 'apiserver-kubelet-client.key'),
   };
   await fsp.writeFile(files.ca, certs.ca.cert);
   await fsp.writeFile(files.caKey, certs.ca.key, { mode: 0o600 });
@@ -255,6 +259,8 @@ async function writeCertificates(certDir: string, certs: ClusterCertificates): P
   await fsp.writeFile(files.apiserverKey, certs.apiserver.key, { mode: 0o600 });
   await fsp.writeFile(files.serviceAccountKey, certs.serviceAccountKey.key, { mode: 0o600 });
   await fsp.writeFile(files.serviceAccountPublicKey, certs.serviceAccountKey.publicKey);
+  await fsp.writeFile(files.kubeletClientCert, certs.kubeletClient.cert);
+  await fsp.writeFile(files.kubeletClientKey, certs.kubeletClient.key, { mode: 0o600 });
   return files;
 }
 
@@ -314,8 +320,10 @@ function apiserverArgs(dir: string, ports: ControlPlanePorts, files: Certificate
     '--allow-privileged=true',
     // Loopback cannot be published as the `kubernetes` Service endpoint; local pods get the address directly.
     '--endpoint-reconciler-type=none',
-    // The node agent serves container logs on loopback only.
+    // The node agent serves container logs and exec on loopback only, to this client certificate only.
     '--kubelet-preferred-address-types=InternalIP',
+    `--kubelet-client-certificate=${files.kubeletClientCert}`,
+    `--kubelet-client-key=${files.kubeletClientKey}`,
     '--profiling=false',
   ];
 }

@@ -7,11 +7,13 @@ import * as k8s from '@kubernetes/client-node';
 import { resolveEnv, type DataSource } from './env.ts';
 import { expandCommandAndArgs } from './expansion.ts';
 import { decideContainer, podPhase, type ContainerRun } from './restart.ts';
-import { startLogsServer } from './logs-server.ts';
+import { startKubeletServer, type ExecLocator } from './kubelet-server.ts';
 import { defaultRuntimes } from './default-runtimes.ts';
 import { findRuntime, LaunchError, type ContainerRuntime, type HostMount } from './runtimes.ts';
 import { containerMounts, materializeVolumes, type TokenSource } from './volumes.ts';
 import { DEFAULT_POD_ADDRESS_PREFIX } from '../pod-network.ts';
+import { KUBELET_CLIENT_NAME } from '../certs.ts';
+import type { ExecTarget } from './exec.ts';
 
 export interface NodeAgentOptions {
   kubeConfig: k8s.KubeConfig;
@@ -35,9 +37,13 @@ interface ContainerState {
   probing?: boolean;
   process?: ChildProcess;
   run?: ContainerRun;
+  /** The run before the current one, shown as the container's last state. */
+  previous?: ContainerRun;
   waiting?: { reason: string; message: string };
   logFile: string;
   nextStartMs?: number;
+  /** How the running process was started: what a command exec'd into the container gets. */
+  exec?: Omit<ExecTarget, 'mainPid'>;
 }
 
 interface PodRecord {
@@ -73,7 +79,7 @@ export class NodeAgent {
   private syncAgain = false;
   private stopped = false;
   private nextAddress = 1;
-  private logsServer?: { port: number; close: () => Promise<void> };
+  private kubeletServer?: { port: number; close: () => Promise<void> };
   private readonly runtimes: ContainerRuntime[];
 
   constructor(private readonly opts: NodeAgentOptions) {
@@ -119,9 +125,11 @@ export class NodeAgent {
 
   async start(): Promise<void> {
     await fsp.mkdir(path.join(this.opts.dataDir, 'pods'), { recursive: true });
-    this.logsServer = await startLogsServer((namespace, name, container) => {
-      const record = [...this.pods.values()].find((p) => p.namespace === namespace && p.name === name);
-      return [...(record?.init ?? []), ...(record?.main ?? [])].find((c) => c.name === container)?.logFile;
+    this.kubeletServer = await startKubeletServer({
+      locateLog: (namespace, name, container) => this.findContainer(namespace, name, container)?.logFile,
+      locateExec: this.locateExec,
+      clientCa: fs.readFileSync(this.opts.apiServer.caFile, 'utf8'),
+      clientNames: [KUBELET_CLIENT_NAME],
     });
     await this.registerNode();
     await this.renewLease();
@@ -152,9 +160,25 @@ export class NodeAgent {
     this.stopped = true;
     this.timers.forEach(clearInterval);
     await this.informer?.stop();
-    await this.logsServer?.close();
+    await this.kubeletServer?.close();
     await Promise.all([...this.pods.values()].map((p) => this.killPod(p, 5)));
   }
+
+  private findContainer(namespace: string, pod: string, container: string): ContainerState | undefined {
+    const record = [...this.pods.values()].find(
+      (p) => p.namespace === namespace && p.name === pod && !p.terminating,
+    );
+    return [...(record?.init ?? []), ...(record?.main ?? [])].find((c) => c.name === container);
+  }
+
+  private readonly locateExec: ExecLocator = (namespace, pod, container) => {
+    const state = this.findContainer(namespace, pod, container);
+    const pid = state?.process?.pid;
+    if (!state || pid === undefined || !state.exec) {
+      return { notFound: `container "${container}" of pod ${namespace}/${pod} is not running on this node` };
+    }
+    return { target: { mainPid: pid, ...state.exec } };
+  };
 
   private requestSync(): void {
     if (this.stopped) return;
@@ -306,7 +330,9 @@ export class NodeAgent {
     });
     fs.closeSync(out);
     const run: ContainerRun = { startedAt: new Date(), restartCount };
+    if (state.run?.exitCode !== undefined) state.previous = state.run;
     state.process = child;
+    state.exec = { env: plan.env, cwd: plan.cwd, pathMappings: plan.pathMappings ?? mounts };
     state.run = run;
     state.waiting = undefined;
     state.ready = !httpProbe(spec);
@@ -322,6 +348,9 @@ export class NodeAgent {
         if (tail) run.message = tail;
       }
       state.process = undefined;
+      state.exec = undefined;
+      // The container is gone with its main process, as a PID namespace goes with its PID 1.
+      signalGroup(child.pid!, 'SIGKILL');
       state.nextStartMs = Date.now() + 2000;
       this.requestSync();
     });
@@ -468,7 +497,9 @@ export class NodeAgent {
             // Pods are bound by the agent itself, so capacity is informational and generous.
             capacity: { cpu: '64', memory, pods: '1000' },
             allocatable: { cpu: '64', memory, pods: '1000' },
-            daemonEndpoints: { kubeletEndpoint: { Port: this.logsServer?.port ?? 0 } },
+            daemonEndpoints: { kubeletEndpoint: { Port: this.kubeletServer?.port ?? 0 } },
+            // The API server then proxies exec's WebSocket to the agent instead of translating it to SPDY.
+            declaredFeatures: ['ExtendWebSocketsToKubelet'],
             addresses: [
               { type: 'InternalIP', address: '127.0.0.1' },
               { type: 'Hostname', address: this.opts.nodeName },
@@ -533,17 +564,17 @@ function killGroup(child: ChildProcess, graceMs: number): Promise<void> {
   return new Promise((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return resolve();
     const pid = child.pid;
-    const timer = setTimeout(() => signal(pid, 'SIGKILL'), graceMs);
+    const timer = setTimeout(() => signalGroup(pid, 'SIGKILL'), graceMs);
     child.once('exit', () => {
       clearTimeout(timer);
-      signal(pid, 'SIGKILL'); // leftovers in the group
+      signalGroup(pid, 'SIGKILL'); // leftovers in the group
       resolve();
     });
-    signal(pid, graceMs > 0 ? 'SIGTERM' : 'SIGKILL');
+    signalGroup(pid, graceMs > 0 ? 'SIGTERM' : 'SIGKILL');
   });
 }
 
-function signal(pid: number, sig: NodeJS.Signals): void {
+function signalGroup(pid: number, sig: NodeJS.Signals): void {
   try {
     process.kill(-pid, sig);
   } catch {
@@ -573,6 +604,16 @@ export function logTail(file: string): string | undefined {
   return (bytes.length > 2048 ? bytes.subarray(bytes.length - 2048).toString('utf8') : lines) || undefined;
 }
 
+function terminatedState(run: ContainerRun): k8s.V1ContainerStateTerminated {
+  return {
+    exitCode: run.exitCode!,
+    reason: run.reason,
+    ...(run.message ? { message: run.message } : {}),
+    startedAt: run.startedAt,
+    finishedAt: run.finishedAt,
+  };
+}
+
 function containerStatus(spec: k8s.V1Container, state: ContainerState): k8s.V1ContainerStatus {
   const run = state.run;
   const running = run && run.exitCode === undefined;
@@ -581,17 +622,10 @@ function containerStatus(spec: k8s.V1Container, state: ContainerState): k8s.V1Co
   let current: k8s.V1ContainerState;
   if (running) current = { running: { startedAt: run.startedAt } };
   else if (state.waiting) current = { waiting: state.waiting };
-  else if (terminated) {
-    current = {
-      terminated: {
-        exitCode: terminated.exitCode!,
-        reason: terminated.reason,
-        ...(terminated.message ? { message: terminated.message } : {}),
-        startedAt: terminated.startedAt,
-        finishedAt: terminated.finishedAt,
-      },
-    };
-  } else current = { waiting: { reason: 'ContainerCreating' } };
+  else if (terminated) current = { terminated: terminatedState(terminated) };
+  else current = { waiting: { reason: 'ContainerCreating' } };
+  // As the kubelet shows it: the run that ended before this state (waiting to restart, or restarted).
+  const last = state.waiting && terminated ? terminated : running ? state.previous : undefined;
   return {
     name: spec.name,
     image: spec.image ?? '',
@@ -600,19 +634,7 @@ function containerStatus(spec: k8s.V1Container, state: ContainerState): k8s.V1Co
     started: Boolean(running),
     restartCount: run?.restartCount ?? 0,
     state: current,
-    ...(state.waiting && terminated
-      ? {
-          lastState: {
-            terminated: {
-              exitCode: terminated.exitCode!,
-              reason: terminated.reason,
-              ...(terminated.message ? { message: terminated.message } : {}),
-              startedAt: terminated.startedAt,
-              finishedAt: terminated.finishedAt,
-            },
-          },
-        }
-      : {}),
+    ...(last ? { lastState: { terminated: terminatedState(last) } } : {}),
   };
 }
 

@@ -78,7 +78,12 @@ export function flinkRuntime(options: FlinkRuntimeOptions): ContainerRuntime {
         })),
       });
       const [command, ...args] = prepared.command as [string, ...string[]];
-      return { command, args, env: prepared.env, cwd: prepared.cwd };
+      // Paths of the image outside the mounts (/opt/flink/conf/config.yaml, ...) are in the FLINK_HOME view.
+      const pathMappings = [
+        ...req.mounts,
+        { containerPath: IMAGE_FLINK_HOME, hostPath: prepared.cwd, readOnly: false },
+      ];
+      return { command, args, env: prepared.env, cwd: prepared.cwd, pathMappings };
     },
   };
 }

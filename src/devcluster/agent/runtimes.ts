@@ -24,6 +24,8 @@ export interface LaunchPlan {
   args: string[];
   env: Record<string, string>;
   cwd: string;
+  /** Container paths and the host folders behind them, for commands exec'd into it (default: the mounts). */
+  pathMappings?: HostMount[];
 }
 
 /** Knows how to run containers of some images as local processes. */
