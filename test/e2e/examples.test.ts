@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import type { FlinkDeployment, FlinkSessionJob, FlinkStateSnapshot } from '../../src/api/index.ts';
 import { ensureFlinkDistribution } from '../../src/flink/dist/distribution.ts';
 import { eventually } from '../support/cluster.ts';
@@ -41,19 +41,29 @@ function deployment(file: string, name: string): FlinkDeployment {
  * the next test has the cores to itself. Snapshots and session jobs go first: their finalizers
  * need the running cluster.
  */
-async function cleanUp(objects: [plural: string, name: string][]): Promise<void> {
+async function cleanUp(t: TestContext, objects: [plural: string, name: string][]): Promise<void> {
   for (const [plural, name] of objects) {
-    if (plural === 'flinkdeployments') await removeDeployment(name);
-    else await deleteObjectAndWait(env, plural, name);
+    if (plural !== 'flinkdeployments') {
+      await deleteObjectAndWait(env, plural, name);
+      continue;
+    }
+    const left = await removeDeployment(name);
+    if (left.length > 0) t.diagnostic(`${name}: left after deletion: ${left.join(', ')}`);
   }
 }
 
-async function removeDeployment(name: string): Promise<void> {
+/** Deletes a deployment and waits until its cluster's pods are gone; returns the other objects left. */
+async function removeDeployment(name: string): Promise<string[]> {
   await deleteObjectAndWait(env, 'flinkdeployments', name);
-  await eventually(async () => ((await leftovers(env, name)).length === 0 ? true : undefined), {
-    what: `the cluster of ${name} to be gone`,
-    timeoutMs: 60_000,
-  });
+  return eventually(
+    async () => {
+      const left = await leftovers(env, name);
+      const pods = left.filter((o) => o.startsWith('pod/'));
+      if (pods.length > 0) throw new Error(`left: ${pods.join(', ')}`);
+      return left;
+    },
+    { what: `the pods of ${name} to be gone`, timeoutMs: 60_000 },
+  );
 }
 
 test('session cluster and session job: the windowing job runs; both snapshots complete in Flink', async (t) => {
@@ -61,7 +71,7 @@ test('session cluster and session job: the windowing job runs; both snapshots co
     path.join('snapshots', 'savepoint.yaml'),
   ) as unknown as FlinkStateSnapshot[];
   t.after(() =>
-    cleanUp([
+    cleanUp(t, [
       ...snapshots.map((s): [string, string] => ['flinkstatesnapshots', s.metadata.name!]),
       ['flinksessionjobs', 'session-job-windowing'],
       ['flinkdeployments', 'session-cluster'],
@@ -120,7 +130,7 @@ test('session cluster and session job: the windowing job runs; both snapshots co
 
 test('savepoint upgrade: the new parallelism runs from the upgrade savepoint', async (t) => {
   const name = 'upgrade-savepoint';
-  t.after(() => cleanUp([['flinkdeployments', name]]));
+  t.after(() => cleanUp(t, [['flinkdeployments', name]]));
   await createDeployment(env, deployment(path.join('upgrades', 'savepoint-upgrade.yaml'), name));
   const before = await waitFor(env, name, 'RUNNING', runningAndStable);
   const oldJobId = before.status!.jobStatus!.jobId!;
@@ -150,7 +160,7 @@ test('savepoint upgrade: the new parallelism runs from the upgrade savepoint', a
  */
 test('last-state with Kubernetes HA: the job runs, checkpoints, and HA keeps its pointers in ConfigMaps', async (t) => {
   const name = 'upgrade-last-state';
-  t.after(() => cleanUp([['flinkdeployments', name]]));
+  t.after(() => cleanUp(t, [['flinkdeployments', name]]));
   const example = deployment(path.join('upgrades', 'last-state-ha.yaml'), name);
   assert.equal(example.spec.job?.upgradeMode, 'last-state');
   await createDeployment(env, example);
@@ -180,7 +190,7 @@ test('last-state with Kubernetes HA: the job runs, checkpoints, and HA keeps its
 test('scheduled batch run (spec.schedule): a tick starts a run that Flink finishes', async (t) => {
   const name = 'hourly-wordcount';
   // Deleting the template deletes its runs (owner references) and their clusters.
-  t.after(() => cleanUp([['flinkdeployments', name]]));
+  t.after(() => cleanUp(t, [['flinkdeployments', name]]));
   const template = deployment(path.join('scheduled', 'hourly-schedule.yaml'), name);
   // Fire once, about ten seconds from now, at that second of every minute; suspended once started.
   const second = new Date(Date.now() + 10_000).getUTCSeconds();
