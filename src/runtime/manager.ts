@@ -137,7 +137,8 @@ export class Manager {
     for (const controller of this.controllers) controller.start(runtime);
 
     this.reloader.subscribe((next, _previous, changed) => this.applyConfigChange(next, changed));
-    this.reloader.start();
+    // A fixed configuration has no source to re-read: reloading would replace it with the defaults.
+    if (!options.config) this.reloader.start();
 
     if (current.get(RuntimeOptions.leaderElectionEnabled)) {
       this.startElection(client, current);

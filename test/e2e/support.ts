@@ -10,6 +10,7 @@ import * as k8s from '@kubernetes/client-node';
 import { installCrds, type FlinkDeployment } from '../../src/api/index.ts';
 import { ensureFlinkServiceAccount } from '../../src/devcluster/flink-rbac.ts';
 import { FlinkRestClient } from '../../src/flink/rest/client.ts';
+import type { JobDetails } from '../../src/flink/rest/types.ts';
 import { createOperator } from '../../src/operator.ts';
 import { OperatorConfig, createLogger, type Manager } from '../../src/runtime/index.ts';
 import { createTestNamespace, eventually, testKubeConfig } from '../support/cluster.ts';
@@ -239,4 +240,62 @@ export function streamingDeployment(
       },
     },
   } as FlinkDeployment;
+}
+
+/** Any of our kinds by plural (`flinksessionjobs`, `flinkstatesnapshots`, ...), in the test namespace. */
+export async function createObject(env: E2eEnv, plural: string, body: object): Promise<void> {
+  await env.custom.createNamespacedCustomObject({
+    group: GROUP,
+    version: VERSION,
+    namespace: env.namespace,
+    plural,
+    body,
+  });
+}
+
+export async function readObject<T>(env: E2eEnv, plural: string, name: string): Promise<T> {
+  return (await env.custom.getNamespacedCustomObject({
+    group: GROUP,
+    version: VERSION,
+    namespace: env.namespace,
+    plural,
+    name,
+  })) as T;
+}
+
+/** Deletes one of our resources and waits until the API server no longer has it (finalizers done). */
+export async function deleteObjectAndWait(
+  env: E2eEnv,
+  plural: string,
+  name: string,
+  timeoutMs = 90_000,
+): Promise<void> {
+  await env.custom
+    .deleteNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: env.namespace, plural, name })
+    .catch((err: unknown) => {
+      if ((err as { code?: number }).code !== 404) throw err;
+    });
+  await eventually(
+    async () =>
+      readObject(env, plural, name).then(
+        () => undefined,
+        (err: unknown) => ((err as { code?: number }).code === 404 ? true : undefined),
+      ),
+    { what: `${plural}/${name} to be gone`, timeoutMs, intervalMs: 500 },
+  );
+}
+
+/**
+ * Waits until every vertex of the job runs on a TaskManager (Flink reports a job RUNNING while its
+ * tasks still wait for slots; a savepoint or checkpoint then fails). Returns the job's details.
+ */
+export async function tasksRunning(env: E2eEnv, name: string, jobId: string): Promise<JobDetails> {
+  const rest = await flinkRest(env, name);
+  return eventually(
+    async () => {
+      const details = await rest.jobDetails(jobId);
+      return details.vertices.every((v) => v.status === 'RUNNING') ? details : undefined;
+    },
+    { what: `every task of ${name}'s job ${jobId} to run`, timeoutMs: 120_000, intervalMs: 1000 },
+  );
 }

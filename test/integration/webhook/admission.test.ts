@@ -6,45 +6,34 @@
  * working.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { promisify } from 'node:util';
 import YAML from 'yaml';
 import { installCrds, type FlinkDeployment } from '../../../src/api/index.ts';
-import { binaryPath } from '../../../src/devcluster/versions.ts';
-import { createLogger, KubeClient, OperatorConfig } from '../../../src/runtime/index.ts';
+import { KubeClient, type OperatorConfig } from '../../../src/runtime/index.ts';
 import {
   MUTATING_WEBHOOK_CONFIGURATIONS,
   VALIDATING_WEBHOOK_CONFIGURATIONS,
 } from '../../../src/webhook/ca-bundle.ts';
-import { startWebhook, type RunningWebhook } from '../../../src/webhook/index.ts';
+import type { RunningWebhook } from '../../../src/webhook/index.ts';
 import { createTestNamespace, eventually, testKubeConfig } from '../../support/cluster.ts';
+import { kubectl } from '../../support/kubectl.ts';
+import {
+  namespaceWebhookConfig,
+  startNamespaceWebhook,
+  type NamespaceWebhook,
+} from '../../support/webhook.ts';
 
-const run = promisify(execFile);
 const kc = testKubeConfig();
 const client = new KubeClient(kc);
 let ns: Awaited<ReturnType<typeof createTestNamespace>>;
+let scoped: NamespaceWebhook;
 let webhook: RunningWebhook;
 let configName: string;
 let workDir: string;
 let config: OperatorConfig;
-
-async function kubectl(...args: string[]): Promise<{ ok: boolean; out: string }> {
-  try {
-    const { stdout } = await run(binaryPath('kubectl'), [
-      '--kubeconfig',
-      process.env.FLINK_OPERATOR_TEST_KUBECONFIG!,
-      ...args,
-    ]);
-    return { ok: true, out: stdout };
-  } catch (err) {
-    const e = err as { stdout?: string; stderr?: string };
-    return { ok: false, out: `${e.stdout ?? ''}${e.stderr ?? ''}` };
-  }
-}
 
 function deployment(name: string, flinkConfiguration: Record<string, string> = {}): FlinkDeployment {
   return {
@@ -73,56 +62,14 @@ before(async () => {
   await installCrds(kc);
   ns = await createTestNamespace(kc, 'webhook');
   workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'webhook-test-'));
-  configName = `flink-operator-${ns.name}`;
-  config = new OperatorConfig({
-    'kubernetes.operator.webhook.bind-address': '127.0.0.1',
-    'kubernetes.operator.webhook.validating-configuration': configName,
-    'kubernetes.operator.webhook.mutating-configuration': configName,
-  });
-  webhook = await startWebhook({
-    client,
-    config: () => config,
-    namespace: ns.name,
-    log: createLogger({ level: 'warn' }),
-    port: 0,
-  });
-  // Only this test's namespace goes through the webhook: other tests share the API server.
-  const common = (path: string, name: string) => ({
-    name,
-    admissionReviewVersions: ['v1'],
-    sideEffects: 'None',
-    failurePolicy: 'Fail',
-    timeoutSeconds: 10,
-    clientConfig: { url: `https://127.0.0.1:${webhook.port}${path}` },
-    namespaceSelector: {
-      matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: [ns.name] }],
-    },
-    rules: [
-      {
-        apiGroups: ['flink.apache.org'],
-        apiVersions: ['*'],
-        operations: ['CREATE', 'UPDATE'],
-        resources: ['flinkdeployments', 'flinksessionjobs', 'flinkstatesnapshots'],
-        scope: 'Namespaced',
-      },
-    ],
-  });
-  await client.create(VALIDATING_WEBHOOK_CONFIGURATIONS, {
-    metadata: { name: configName },
-    webhooks: [common('/validate', 'validationwebhook.flink.apache.org')],
-  } as never);
-  await client.create(MUTATING_WEBHOOK_CONFIGURATIONS, {
-    metadata: { name: configName },
-    webhooks: [common('/mutate', 'mutationwebhook.flink.apache.org')],
-  } as never);
-  // The configurations appeared after the webhook started: publishing the CA now fills caBundle in.
-  await webhook.refresh();
+  config = namespaceWebhookConfig(ns.name);
+  scoped = await startNamespaceWebhook(client, ns.name, () => config);
+  webhook = scoped.webhook;
+  configName = scoped.configName;
 });
 
 after(async () => {
-  await client.delete(VALIDATING_WEBHOOK_CONFIGURATIONS, undefined, configName).catch(() => undefined);
-  await client.delete(MUTATING_WEBHOOK_CONFIGURATIONS, undefined, configName).catch(() => undefined);
-  await webhook?.stop();
+  await scoped?.stop();
   await ns?.remove();
   if (workDir) fs.rmSync(workDir, { recursive: true, force: true });
 });
