@@ -37,7 +37,9 @@ export function parseQuantity(input: unknown): Parsed {
     suffix.startsWith('e') || suffix.startsWith('E')
       ? 10 ** Number(suffix.slice(1))
       : QUANTITY_FACTORS[suffix];
-  return { ok: true, value: Number(number) * (factor ?? 1) };
+  const value = Number(number) * (factor ?? 1);
+  // "1e400" matches the grammar but is no size anyone can allocate.
+  return Number.isFinite(value) ? { ok: true, value } : invalid(input);
 }
 
 function invalid(input: unknown): Parsed {

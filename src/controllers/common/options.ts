@@ -55,7 +55,7 @@ function memoryOption(name: string, bytes: number): ConfigOption<number> {
 
 export const SnapshotOptions = {
   resourceEnabled: o.bool('snapshot.resource.enabled', true),
-  savepointFormatType: o.text('savepoint.format.type', 'CANONICAL'),
+  savepointFormatType: o.choice('savepoint.format.type', 'CANONICAL', ['CANONICAL', 'NATIVE'] as const),
   disposeOnDelete: o.bool('savepoint.dispose-on-delete', false),
   historyMaxCount: o.integer('savepoint.history.max.count', 10),
   historyMaxCountThreshold: o.optionalInteger('savepoint.history.max.count.threshold'),
