@@ -59,6 +59,10 @@ async function materialize(ctx: VolumeContext, volume: V1Volume): Promise<string
   }
   await fsp.rm(dir, { recursive: true, force: true });
   await fsp.mkdir(dir, { recursive: true });
+  // Credentials (Secrets, service-account tokens) readable by the pod's user only, as on a node.
+  const confidential = Boolean(volume.secret || volume.projected);
+  if (confidential) await fsp.chmod(dir, 0o700);
+  const mode = confidential ? 0o600 : 0o644;
   if (volume.emptyDir) return dir;
   if (volume.configMap) {
     const data = await ctx.data.configMap(ns, volume.configMap.name ?? '');
@@ -69,7 +73,7 @@ async function materialize(ctx: VolumeContext, volume: V1Volume): Promise<string
         `MountVolume.SetUp failed: configmap "${volume.configMap.name}" not found`,
       );
     }
-    await writeItems(dir, data ?? {}, volume.configMap.items);
+    await writeItems(dir, data ?? {}, volume.configMap.items, mode);
     return dir;
   }
   if (volume.secret) {
@@ -80,11 +84,11 @@ async function materialize(ctx: VolumeContext, volume: V1Volume): Promise<string
         `MountVolume.SetUp failed: secret "${volume.secret.secretName}" not found`,
       );
     }
-    await writeItems(dir, data ?? {}, volume.secret.items);
+    await writeItems(dir, data ?? {}, volume.secret.items, mode);
     return dir;
   }
   if (volume.downwardAPI) {
-    await writeDownward(dir, ctx.pod, volume.downwardAPI.items ?? []);
+    await writeDownward(dir, ctx.pod, volume.downwardAPI.items ?? [], mode);
     return dir;
   }
   if (volume.projected) {
@@ -97,19 +101,20 @@ async function materialize(ctx: VolumeContext, volume: V1Volume): Promise<string
           t.audience ? [t.audience] : undefined,
           t.expirationSeconds ?? 3607,
         );
-        await writeFile(dir, t.path, token);
+        await writeFile(dir, t.path, token, mode);
       } else if (source.configMap) {
         const data = await ctx.data.configMap(ns, source.configMap.name ?? '');
         const fallback = source.configMap.name === 'kube-root-ca.crt' ? { 'ca.crt': ctx.rootCa } : undefined;
-        await writeItems(dir, data ?? fallback ?? {}, source.configMap.items);
+        await writeItems(dir, data ?? fallback ?? {}, source.configMap.items, mode);
       } else if (source.secret) {
         await writeItems(
           dir,
           (await ctx.data.secret(ns, source.secret.name ?? '')) ?? {},
           source.secret.items,
+          mode,
         );
       } else if (source.downwardAPI) {
-        await writeDownward(dir, ctx.pod, source.downwardAPI.items ?? []);
+        await writeDownward(dir, ctx.pod, source.downwardAPI.items ?? [], mode);
       }
     }
     return dir;
@@ -124,11 +129,12 @@ async function writeItems(
   dir: string,
   data: Record<string, string>,
   items: { key: string; path: string }[] | undefined,
+  mode: number,
 ): Promise<void> {
   const selected = items ?? Object.keys(data).map((key) => ({ key, path: key }));
   for (const item of selected) {
     const value = data[item.key];
-    if (value !== undefined) await writeFile(dir, item.path, value);
+    if (value !== undefined) await writeFile(dir, item.path, value, mode);
   }
 }
 
@@ -136,6 +142,7 @@ async function writeDownward(
   dir: string,
   pod: V1Pod,
   items: { path: string; fieldRef?: { fieldPath: string } }[],
+  mode: number,
 ): Promise<void> {
   for (const item of items) {
     const field = item.fieldRef?.fieldPath;
@@ -145,7 +152,7 @@ async function writeDownward(
     else if (field === 'metadata.uid') value = pod.metadata?.uid ?? '';
     else if (field === 'metadata.labels') value = formatMap(pod.metadata?.labels);
     else if (field === 'metadata.annotations') value = formatMap(pod.metadata?.annotations);
-    await writeFile(dir, item.path, value);
+    await writeFile(dir, item.path, value, mode);
   }
 }
 
@@ -155,11 +162,13 @@ function formatMap(map: Record<string, string> | undefined): string {
     .join('\n');
 }
 
-async function writeFile(dir: string, relative: string, content: string): Promise<void> {
+async function writeFile(dir: string, relative: string, content: string, mode: number): Promise<void> {
   const target = path.join(dir, relative);
   if (!target.startsWith(dir + path.sep)) {
     throw new LaunchError('CreateContainerConfigError', `volume item path "${relative}" escapes the volume`);
   }
-  await fsp.mkdir(path.dirname(target), { recursive: true });
-  await fsp.writeFile(target, content);
+  await fsp.mkdir(path.dirname(target), { recursive: true, mode: mode === 0o600 ? 0o700 : 0o755 });
+  await fsp.writeFile(target, content, { mode });
+  // writeFile's mode applies only to a new file (and through the umask).
+  await fsp.chmod(target, mode);
 }
