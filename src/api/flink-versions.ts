@@ -42,3 +42,19 @@ export function unsupportedFlinkVersionMessage(version: unknown): string {
 export function deprecatedFlinkVersionMessage(version: string): string {
   return `Flink version ${version} is deprecated and may be removed in a future operator release. Plan to upgrade to ${OLDEST_CURRENT} or newer.`;
 }
+
+/**
+ * Whether `version` (`v1_18`, or `1.18`, `1.18.1`, an image tag such as `1.18-java17`) is
+ * `major.minor` or newer. A missing or unreadable version counts as the newest.
+ */
+export function flinkVersionAtLeast(version: string | undefined, major: number, minor: number): boolean {
+  const match = /^v?(\d+)[._](\d+)/.exec(version ?? '');
+  if (!match) return true;
+  const [vMajor, vMinor] = [Number(match[1]), Number(match[2])];
+  return vMajor > major || (vMajor === major && vMinor >= minor);
+}
+
+/** Flink's REST API triggers checkpoints from 1.17 on. */
+export function flinkTriggersCheckpoints(version: string | undefined): boolean {
+  return flinkVersionAtLeast(version, 1, 17);
+}

@@ -406,6 +406,9 @@ export function createSessionJobController(
             spec,
             jobId,
             restorePath: step.restorePath,
+            ...(observed.deployment?.spec.flinkVersion
+              ? { flinkVersion: observed.deployment.spec.flinkVersion }
+              : {}),
             timeoutMs: config.get(JobOptions.submissionTimeout),
           });
           ctx.log.info(

@@ -3,21 +3,15 @@
  * `flink-conf.yaml` (`key: value` lines, values in Flink's string form); 1.19 and 1.20 read either
  * file; 2.x reads only `config.yaml` (standard YAML). We write `config.yaml` from 1.19 on.
  */
+import { flinkVersionAtLeast } from '../../api/flink-versions.ts';
 import { toConfigYaml } from './yaml.ts';
 
 export const STANDARD_CONFIG_FILE = 'config.yaml';
 export const LEGACY_CONFIG_FILE = 'flink-conf.yaml';
 
-/** The major and minor of `v1_18`, `1.18`, `1.18.1` or an image tag such as `1.18-java17`. */
-function majorMinor(version: string | undefined): [number, number] | undefined {
-  const match = /^v?(\d+)[._](\d+)/.exec(version ?? '');
-  return match ? [Number(match[1]), Number(match[2])] : undefined;
-}
-
-/** Whether Flink `version` reads only the legacy `flink-conf.yaml`; unknown versions are taken as current. */
+/** Whether Flink `version` (`v1_18`, `1.18.1`, ...) reads only the legacy `flink-conf.yaml`; unknown versions are taken as current. */
 export function readsLegacyConfigOnly(version: string | undefined): boolean {
-  const parsed = majorMinor(version);
-  return parsed !== undefined && parsed[0] === 1 && parsed[1] <= 18;
+  return !flinkVersionAtLeast(version, 1, 19);
 }
 
 export function configFileName(version: string | undefined): string {
