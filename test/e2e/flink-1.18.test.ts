@@ -12,7 +12,6 @@ import { eventually } from '../support/cluster.ts';
 import {
   createDeployment,
   e2eFile,
-  eventReasons,
   flinkRest,
   GROUP,
   leftovers,
@@ -91,26 +90,90 @@ test('a savepoint of the 1.18 job lands in state.savepoints.dir', async () => {
   assert.ok(fs.existsSync(new URL(location).pathname), `${location} exists`);
 });
 
-test('v1_14 is refused: status error naming the range, Warning UnsupportedFlinkVersion, nothing deployed', async () => {
-  const name = 'flink114';
-  await createDeployment(env, flink118(name, 'v1_14'));
-  const d = await waitFor(env, name, 'an error in the status', (x) => Boolean(x.status?.error));
+for (const [name, version, message] of [
+  [
+    'flink114',
+    'v1_14',
+    /Flink version v1_14 is not supported by this operator version \(supported: v1_15 to v2_\d+\)/,
+  ],
+  ['noversion', undefined, /Flink Version must be defined\./],
+] as const) {
+  test(`flinkVersion ${version} is refused: status error, Warning UnsupportedFlinkVersion, nothing deployed`, async () => {
+    const body = flink118(name, 'v1_18');
+    if (version) body.spec.flinkVersion = version;
+    else delete body.spec.flinkVersion;
+    await createDeployment(env, body);
+    const d = await waitFor(env, name, 'an error in the status', (x) => Boolean(x.status?.error));
+    assert.match(d.status!.error!, message);
+    const event = await eventually(
+      async () => {
+        const events = await env.core.listNamespacedEvent({ namespace: env.namespace });
+        return events.items.find(
+          (e) => e.involvedObject.name === name && e.reason === 'UnsupportedFlinkVersion',
+        );
+      },
+      { what: 'a Warning UnsupportedFlinkVersion event' },
+    );
+    assert.equal(event.type, 'Warning');
+    assert.match(event.message ?? '', message);
+    assert.deepEqual(await leftovers(env, name), []);
+    assert.equal(
+      (await readDeployment(env, name)).status?.jobManagerDeploymentStatus ?? 'MISSING',
+      'MISSING',
+    );
+  });
+}
+
+test('a session job on a v1_14 session cluster gets the Warning UnsupportedFlinkVersion too', async () => {
+  const session = flink118('oldsession', 'v1_14');
+  delete session.spec.job;
+  await createDeployment(env, session);
+  await env.custom.createNamespacedCustomObject({
+    group: GROUP,
+    version: VERSION,
+    namespace: env.namespace,
+    plural: 'flinksessionjobs',
+    body: {
+      apiVersion: `${GROUP}/${VERSION}`,
+      kind: 'FlinkSessionJob',
+      metadata: { name: 'oldjob' },
+      spec: {
+        deploymentName: 'oldsession',
+        job: { jarURI: 'file:///opt/flink/examples/streaming/TopSpeedWindowing.jar', parallelism: 1 },
+      },
+    },
+  });
+  const event = await eventually(
+    async () => {
+      const events = await env.core.listNamespacedEvent({ namespace: env.namespace });
+      return events.items.find(
+        (e) => e.involvedObject.name === 'oldjob' && e.reason === 'UnsupportedFlinkVersion',
+      );
+    },
+    { what: 'a Warning UnsupportedFlinkVersion event on the session job' },
+  );
+  assert.equal(event.type, 'Warning');
   assert.match(
-    d.status!.error!,
+    event.message ?? '',
     /Flink version v1_14 is not supported by this operator version \(supported: v1_15 to /,
   );
-  await eventually(
-    async () => ((await eventReasons(env, name)).includes('UnsupportedFlinkVersion') ? true : undefined),
-    { what: 'a Warning UnsupportedFlinkVersion event' },
+  type Job = { status?: { error?: string; jobStatus?: { jobId?: string } } };
+  const job = await eventually(
+    async () => {
+      const j = (await env.custom.getNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        namespace: env.namespace,
+        plural: 'flinksessionjobs',
+        name: 'oldjob',
+      })) as Job;
+      return j.status?.error ? j : undefined;
+    },
+    { what: 'an error in the session job status' },
   );
-  const events = await env.core.listNamespacedEvent({ namespace: env.namespace });
-  const event = events.items.find(
-    (e) => e.involvedObject.name === name && e.reason === 'UnsupportedFlinkVersion',
-  );
-  assert.equal(event?.type, 'Warning');
-  assert.match(event?.message ?? '', /supported: v1_15 to v2_\d+/);
-  assert.deepEqual(await leftovers(env, name), []);
-  assert.equal((await readDeployment(env, name)).status?.jobManagerDeploymentStatus ?? 'MISSING', 'MISSING');
+  assert.match(job.status?.error ?? '', /v1_14 is not supported/);
+  assert.equal(job.status?.jobStatus?.jobId, undefined, 'never submitted');
+  assert.deepEqual(await leftovers(env, 'oldsession'), []);
 });
 
 test('a flinkVersion the CRD does not list is rejected by the API server', async () => {
