@@ -47,7 +47,12 @@ test('v1_18 with flink:1.18 runs: Flink 1.18.1 reports the job RUNNING with para
   await createDeployment(env, flink118(NAME, 'v1_18'));
   const d = await waitFor(env, NAME, 'RUNNING and STABLE', runningAndStable);
   const rest = await flinkRest(env, NAME);
-  const overview = await rest.overview();
+  // Under load the JobManager's REST endpoint can answer before its resource manager does (HTTP 500).
+  const overview = await eventually(() => rest.overview(), {
+    what: 'the JobManager overview',
+    timeoutMs: 60_000,
+    intervalMs: 1_000,
+  });
   assert.equal(overview['flink-version'], '1.18.1');
   const jobId = d.status!.jobStatus!.jobId!;
   assert.deepEqual(
