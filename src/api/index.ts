@@ -23,4 +23,5 @@ export {
   UPGRADE_MODES,
 } from './schema/common.ts';
 export { FLINK_VERSIONS } from './schema/flinkdeployment.ts';
+export * from './flink-versions.ts';
 export { CONCURRENCY_POLICIES, RUN_OUTCOMES } from './schema/schedule.ts';

@@ -4,6 +4,8 @@
  * fills in the values the `apply*Defaults` functions give a missing field.
  */
 import {
+  deprecatedFlinkVersionMessage,
+  flinkVersionSupport,
   applyDeploymentDefaults,
   applySessionJobDefaults,
   applyStateSnapshotDefaults,
@@ -36,6 +38,8 @@ export interface AdmissionResponse {
   patchType?: 'JSONPatch';
   /** Base64 of the JSON Patch document. */
   patch?: string;
+  /** Shown to the client (kubectl prints them as `Warning: ...`). */
+  warnings?: string[];
 }
 
 export interface ValidationContext {
@@ -77,12 +81,27 @@ export async function validate(req: AdmissionRequest, ctx: ValidationContext): P
     default:
       return allow(req.uid);
   }
-  if (errors.length === 0) return allow(req.uid);
+  if (errors.length === 0) {
+    const warnings = admissionWarnings(req.kind.kind, obj);
+    return warnings.length > 0 ? { ...allow(req.uid), warnings } : allow(req.uid);
+  }
   return {
     uid: req.uid,
     allowed: false,
     status: { code: 422, reason: 'Invalid', message: rejectionMessage(errors) },
   };
+}
+
+/**
+ * What is accepted but should change: a deprecated Flink version. The compatible operator only
+ * logs this; the client is told as well, where the user can act on it.
+ */
+function admissionWarnings(kind: string, obj: unknown): string[] {
+  if (kind !== 'FlinkDeployment') return [];
+  const version = (obj as FlinkDeployment).spec?.flinkVersion;
+  return flinkVersionSupport(version) === 'deprecated'
+    ? [deprecatedFlinkVersionMessage(String(version))]
+    : [];
 }
 
 function defaulted(kind: string, obj: unknown): unknown {

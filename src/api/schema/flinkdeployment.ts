@@ -13,7 +13,7 @@ import {
 import { PodTemplateSchema } from './pod.ts';
 import { ScheduleSpecSchema, ScheduleStatusSchema } from './schedule.ts';
 
-/** Every value the CRD accepts; `SUPPORTED_FLINK_VERSIONS` (validation) says which ones we run. */
+/** Every value the CRD accepts; `flinkVersionSupport` (flink-versions.ts) says which ones we run. */
 export const FLINK_VERSIONS = [
   'v1_13',
   'v1_14',

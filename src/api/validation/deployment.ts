@@ -1,6 +1,6 @@
 /** Validation of FlinkDeployment resources. */
 import { FLINK_DEPLOYMENT } from '../kinds.ts';
-import { FLINK_VERSIONS } from '../schema/flinkdeployment.ts';
+import { flinkVersionSupport, unsupportedFlinkVersionMessage } from '../flink-versions.ts';
 import { ErrorList, field, isBlank, isRecord, type JsonRecord, type ValidationError } from './errors.ts';
 import {
   FORBIDDEN_CONFIG_KEYS,
@@ -23,11 +23,6 @@ import type { OperatorValidationConfig } from './options.ts';
 import { checkResource, checkResourceRequirements, memoryDefined, type Component } from './resources.ts';
 import { checkSchedule } from './schedule.ts';
 import { structuralErrors } from './structure.ts';
-
-/** The Flink versions this operator runs; older values stay in the CRD so existing objects still load. */
-export const SUPPORTED_FLINK_VERSIONS: readonly string[] = FLINK_VERSIONS.slice(
-  FLINK_VERSIONS.indexOf('v1_19'),
-);
 
 export const ALLOWED_LOG_CONFIG_KEYS = ['log4j-console.properties', 'logback-console.xml'];
 
@@ -96,11 +91,8 @@ function checkFlinkVersion(errors: ErrorList, spec: JsonRecord, previous: JsonRe
     errors.add('spec.flinkVersion', 'Flink Version must be defined.');
     return;
   }
-  if (!SUPPORTED_FLINK_VERSIONS.includes(String(version))) {
-    errors.add(
-      'spec.flinkVersion',
-      `Flink version ${String(version)} is not supported by this operator version`,
-    );
+  if (flinkVersionSupport(version) === 'unsupported') {
+    errors.add('spec.flinkVersion', unsupportedFlinkVersionMessage(version));
     return;
   }
   const lastJob = field(previous, 'job');

@@ -2,7 +2,6 @@ export type { ValidationError } from './errors.ts';
 export type { OperatorValidationConfig } from './options.ts';
 export {
   validateFlinkDeployment,
-  SUPPORTED_FLINK_VERSIONS,
   REST_SERVICE_TYPES,
   type DeploymentValidationOptions,
 } from './deployment.ts';

@@ -6,6 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import {
   FLINK_DEPLOYMENT,
+  deprecatedFlinkVersionMessage,
+  flinkVersionSupport,
   validateFlinkDeployment,
   type FlinkDeployment,
   type FlinkDeploymentSpec,
@@ -101,25 +103,31 @@ async function reconcileDeployment(obj: Resource, ctx: Ctx, deps: DeploymentCont
   });
   let resource: Resource = obj;
   let validationError: string | undefined;
+  const versionSupport = flinkVersionSupport(obj.spec?.flinkVersion);
+  if (versionSupport === 'deprecated' && obj.status?.observedGeneration !== obj.metadata.generation) {
+    ctx.log.warn(deprecatedFlinkVersionMessage(String(obj.spec?.flinkVersion)));
+  }
   if (errors.length > 0) {
     validationError = errors.map((e) => e.message).join('; ');
     await ctx.recordEvent({
       type: 'Warning',
-      reason: 'ValidationError',
+      // The compatible operator tells a version it does not run apart from other mistakes.
+      reason: versionSupport === 'unsupported' ? 'UnsupportedFlinkVersion' : 'ValidationError',
       message: validationError,
       component: 'Operator',
     });
     const last = parseReconciledSpec<FlinkDeploymentSpec>(
       obj.status?.reconciliationStatus?.lastReconciledSpec,
     );
-    if (!last) {
+    // A cluster of a version this operator does not run (deployed by another operator) is left alone.
+    if (!last || flinkVersionSupport(last.spec.flinkVersion) === 'unsupported') {
       const error = errorText(ERROR_TYPES.validation, validationError);
       await ctx.updateStatus<NonNullable<FlinkDeployment['status']>>((status) => ({
         ...status,
         error,
-        lifecycleState: 'FAILED',
+        ...(last ? {} : { lifecycleState: 'FAILED' as const }),
       }));
-      ctx.setLifecycleState('FAILED');
+      if (!last) ctx.setLifecycleState('FAILED');
       return Action.awaitChange();
     }
     // Keep running what was deployed last until the spec is fixed.

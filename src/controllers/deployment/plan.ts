@@ -19,6 +19,7 @@ import type {
   JobSpec,
 } from '../../api/index.ts';
 import { flattenFlinkConfiguration } from '../../flink/config/effective.ts';
+import { flinkTriggersCheckpoints } from '../../api/index.ts';
 import {
   PARALLELISM_OVERRIDES_KEY,
   driftedOverrides,
@@ -920,6 +921,16 @@ function followSnapshots(p: Planner): void {
     spec.checkpointTriggerNonce !== undefined &&
     spec.checkpointTriggerNonce !== last.spec.job?.checkpointTriggerNonce
   ) {
+    if (!flinkTriggersCheckpoints(p.spec.flinkVersion)) {
+      p.event(
+        'Warning',
+        'CheckpointError',
+        `Checkpoint failed for checkpointTriggerNonce: ${spec.checkpointTriggerNonce}: Flink ${p.spec.flinkVersion} cannot trigger checkpoints (requires Flink 1.17+)`,
+        'Job',
+      );
+      advanceNonce(p, 'checkpointTriggerNonce', spec.checkpointTriggerNonce);
+      return;
+    }
     if (p.policy.snapshotResources) {
       // The snapshot resource carries the request from here: the nonce is handled once it exists.
       // The nonce is recorded only after the resource exists (in `after`), so a failed create is retried.
@@ -945,7 +956,10 @@ function followSnapshots(p: Planner): void {
     p.actions.push({ type: 'triggerSavepoint', jobId, triggerType: 'PERIODIC', formatType: format });
     return p.progress();
   }
-  const checkpointDue = dueAt(p.policy.periodicCheckpoint, cp.lastPeriodicCheckpointTimestamp);
+  // Before 1.17 Flink cannot be asked for a checkpoint: periodic ones are left to its own interval.
+  const checkpointDue = flinkTriggersCheckpoints(p.spec.flinkVersion)
+    ? dueAt(p.policy.periodicCheckpoint, cp.lastPeriodicCheckpointTimestamp)
+    : undefined;
   if (checkpointDue !== undefined && checkpointDue <= p.now) {
     Object.assign(cp, { triggerType: 'PERIODIC', triggerTimestamp: p.now });
     p.actions.push({ type: 'triggerCheckpoint', jobId, triggerType: 'PERIODIC' });

@@ -7,6 +7,8 @@ import fsp from 'node:fs/promises';
 import {
   API_VERSION,
   applySessionJobDefaults,
+  flinkVersionSupport,
+  unsupportedFlinkVersionMessage,
   TARGET_SESSION_LABEL,
   operatorOptionErrors,
   validateSessionJob,
@@ -214,6 +216,16 @@ export function createSessionJobController(
     let status: SessionJobStatus = raw.status ?? {};
     let spec = observed.spec;
 
+    // As the compatible operator: a job is not run on a cluster of a version this operator does not run.
+    const sessionVersion = observed.deployment?.spec?.flinkVersion;
+    if (sessionVersion !== undefined && flinkVersionSupport(sessionVersion) === 'unsupported') {
+      const message = unsupportedFlinkVersionMessage(sessionVersion);
+      await ctx.recordEvent({ type: 'Warning', reason: 'UnsupportedFlinkVersion', message });
+      const errorValue = errorText(ERROR_TYPES.validation, message);
+      if (status.error !== errorValue) await write(ctx, (s) => ({ ...s, error: errorValue }));
+      return Action.reschedule();
+    }
+
     const validationError = validationProblem(raw, observed, ctx.config);
     if (validationError) {
       await ctx.recordEvent({ type: 'Warning', reason: 'ValidationError', message: validationError });
@@ -406,6 +418,9 @@ export function createSessionJobController(
             spec,
             jobId,
             restorePath: step.restorePath,
+            ...(observed.deployment?.spec.flinkVersion
+              ? { flinkVersion: observed.deployment.spec.flinkVersion }
+              : {}),
             timeoutMs: config.get(JobOptions.submissionTimeout),
           });
           ctx.log.info(

@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import fsp from 'node:fs/promises';
-import type { FlinkSessionJobSpec } from '../../api/index.ts';
+import { flinkVersionAtLeast, type FlinkSessionJobSpec } from '../../api/index.ts';
 import type { FetchedArtifact } from '../../flink/artifacts/fetch.ts';
 import { FlinkRestError, type FlinkRestClient } from '../../flink/rest/client.ts';
 import type { JarRunRequest } from '../../flink/rest/types.ts';
@@ -44,10 +44,12 @@ export function jobConfiguration(spec: FlinkSessionJobSpec): Record<string, stri
   return config;
 }
 
+/** The run request for the session cluster's Flink version (`v1_18`; the newest when unknown). */
 export function runRequest(
   spec: FlinkSessionJobSpec,
   jobId: string,
   restorePath: string | undefined,
+  flinkVersion?: string,
 ): JarRunRequest {
   const job = spec.job ?? {};
   const request: JarRunRequest = { jobId };
@@ -57,7 +59,9 @@ export function runRequest(
   if (restorePath) request.savepointPath = restorePath;
   if (job.allowNonRestoredState !== undefined) request.allowNonRestoredState = job.allowNonRestoredState;
   const config = jobConfiguration(spec);
-  if (Object.keys(config).length > 0) request.flinkConfiguration = config;
+  // Flink takes a job configuration with the run request from 1.17 on.
+  if (Object.keys(config).length > 0 && flinkVersionAtLeast(flinkVersion, 1, 17))
+    request.flinkConfiguration = config;
   return request;
 }
 
@@ -68,6 +72,8 @@ export interface SubmitRequest {
   spec: FlinkSessionJobSpec;
   jobId: string;
   restorePath: string | undefined;
+  /** The session cluster's `flinkVersion`. */
+  flinkVersion?: string;
   timeoutMs: number;
 }
 
@@ -77,9 +83,13 @@ export async function submitJob(request: SubmitRequest): Promise<{ started: bool
   try {
     const jarId = await request.rest.uploadJar(artifact.path, { timeoutMs: request.timeoutMs });
     try {
-      await request.rest.runJar(jarId, runRequest(request.spec, request.jobId, request.restorePath), {
-        timeoutMs: request.timeoutMs,
-      });
+      await request.rest.runJar(
+        jarId,
+        runRequest(request.spec, request.jobId, request.restorePath, request.flinkVersion),
+        {
+          timeoutMs: request.timeoutMs,
+        },
+      );
       return { started: true };
     } catch (err) {
       if (isDuplicateSubmission(err)) return { started: false };

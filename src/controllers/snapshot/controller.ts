@@ -5,6 +5,7 @@
  */
 import {
   applyStateSnapshotDefaults,
+  flinkTriggersCheckpoints,
   validateStateSnapshot,
   type FlinkDeployment,
   type FlinkSessionJob,
@@ -196,6 +197,11 @@ export function createSnapshotController(
             const formatType = snapshot.spec.savepoint.formatType === 'NATIVE' ? 'NATIVE' : 'CANONICAL';
             triggerId = await rest.triggerSavepoint(step.jobId, { targetDirectory: directory, formatType });
           } else {
+            if (!flinkTriggersCheckpoints(ref.cluster?.spec.flinkVersion)) {
+              throw new Error(
+                'Manual checkpoint triggering is not supported for this Flink job (requires Flink 1.17+)',
+              );
+            }
             triggerId = await rest.triggerCheckpoint(step.jobId, { checkpointType: 'FULL' });
           }
           next = { ...status, state: 'IN_PROGRESS', triggerId, triggerTimestamp: now(), error: undefined };

@@ -4,7 +4,12 @@
  * result is the operator's view (it keeps `kubernetes.operator.*` keys, which tune the operator
  * per resource); `shippedConfiguration` gives what the cluster receives.
  */
-import type { FlinkDeployment, FlinkDeploymentSpec, JobSpec } from '../../api/index.ts';
+import {
+  flinkVersionAtLeast,
+  type FlinkDeployment,
+  type FlinkDeploymentSpec,
+  type JobSpec,
+} from '../../api/index.ts';
 import { isHighAvailabilityEnabled } from './high-availability.ts';
 import { KEYS } from './keys.ts';
 import {
@@ -54,14 +59,6 @@ function setDefault(config: FlinkConfig, key: string, value: string): void {
   if (config[key] === undefined) config[key] = value;
 }
 
-function isAtLeast(version: FlinkVersion | undefined, major: number, minor: number): boolean {
-  if (!version) return true;
-  const match = /^v(\d+)_(\d+)$/.exec(version);
-  if (!match) return true;
-  const [vMajor, vMinor] = [Number(match[1]), Number(match[2])];
-  return vMajor > major || (vMajor === major && vMinor >= minor);
-}
-
 type Role = 'jobmanager' | 'taskmanager';
 type ResourceRequirements = NonNullable<NonNullable<FlinkDeploymentSpec['jobManager']>['resources']>;
 type Resource = NonNullable<NonNullable<FlinkDeploymentSpec['jobManager']>['resource']>;
@@ -81,7 +78,7 @@ function memoryOption(value: string | number): string {
 
 function setCpu(config: FlinkConfig, role: Role, cpu: number, version: FlinkVersion | undefined): void {
   config[role === 'jobmanager' ? KEYS.jobManagerCpu : KEYS.taskManagerCpu] = formatDouble(cpu);
-  if (!isAtLeast(version, 1, 17)) {
+  if (!flinkVersionAtLeast(version, 1, 17)) {
     config[role === 'jobmanager' ? KEYS.legacyJobManagerCpu : KEYS.legacyTaskManagerCpu] = formatDouble(cpu);
   }
 }
@@ -255,7 +252,8 @@ export function effectiveConfiguration(
   setDefault(config, KEYS.webCancel, 'false');
   if (version) config[KEYS.flinkVersion] = version;
 
-  if (spec.image?.trim()) config[isAtLeast(version, 1, 17) ? KEYS.image : KEYS.legacyImage] = spec.image;
+  if (spec.image?.trim())
+    config[flinkVersionAtLeast(version, 1, 17) ? KEYS.image : KEYS.legacyImage] = spec.image;
   if (spec.imagePullPolicy?.trim()) config[KEYS.imagePullPolicy] = spec.imagePullPolicy;
   if (spec.serviceAccount) config[KEYS.serviceAccount] = spec.serviceAccount;
 

@@ -16,6 +16,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { cacheRoot } from '../../devcluster/versions.ts';
+import { LEGACY_CONFIG_FILE, STANDARD_CONFIG_FILE as CONFIG_FILE } from '../config/config-file.ts';
 import { FlinkDistributionError, runStep } from './steps.ts';
 import { pinnedFlinkRelease, type PinnedFlinkRelease } from './versions.ts';
 
@@ -27,7 +28,7 @@ export interface FlinkDistribution {
   readonly libDir: string;
   readonly optDir: string;
   readonly pluginsDir: string;
-  /** The distribution's default configuration (config.yaml, log4j-console.properties, ...). */
+  /** The distribution's default configuration (config.yaml or flink-conf.yaml, log4j-console.properties, ...). */
   readonly confDir: string;
   readonly examplesDir: string;
   readonly distJar: string;
@@ -50,18 +51,46 @@ export interface FlinkDistribution {
 const EXAMPLE_JARS = { WordCount: 'WordCount.jar', TopSpeedWindowing: 'TopSpeedWindowing.jar' } as const;
 
 /**
- * Example jars Flink's build assembles but does not publish: made from the classes under `prefix`
- * in the main flink-examples-streaming artifact (their other dependencies are in flink-dist).
+ * An example jar made from the classes under `prefixes` in the main flink-examples-streaming
+ * artifact (their other dependencies are in flink-dist), as Flink's build assembles it.
  */
-const STATE_MACHINE_EXAMPLE = {
+interface RepackagedExample {
+  readonly file: string;
+  readonly prefixes: readonly string[];
+  readonly mainClass: string;
+}
+
+/** Flink's build assembles this jar but does not publish it. */
+const STATE_MACHINE_EXAMPLE: RepackagedExample = {
   file: 'StateMachineExample.jar',
-  prefix: 'org/apache/flink/streaming/examples/statemachine/',
+  prefixes: ['org/apache/flink/streaming/examples/statemachine/'],
   mainClass: 'org.apache.flink.streaming.examples.statemachine.StateMachineExample',
-} as const;
-const REPACKAGED_EXAMPLES = [STATE_MACHINE_EXAMPLE];
+};
+
+/** For releases whose TopSpeedWindowing classifier jar is not on Central. */
+const TOP_SPEED_WINDOWING_EXAMPLE: RepackagedExample = {
+  file: EXAMPLE_JARS.TopSpeedWindowing,
+  prefixes: [
+    'org/apache/flink/streaming/examples/windowing/',
+    'org/apache/flink/streaming/examples/wordcount/util/',
+  ],
+  mainClass: 'org.apache.flink.streaming.examples.windowing.TopSpeedWindowing',
+};
+
+/** Which example jars of `release` come as classifier jars, and which are repackaged. */
+function exampleSources(release: PinnedFlinkRelease): {
+  downloaded: [classifier: string, file: string][];
+  repackaged: RepackagedExample[];
+} {
+  const fromClasses = new Set<string>(release.repackagedExamples ?? []);
+  return {
+    downloaded: Object.entries(EXAMPLE_JARS).filter(([classifier]) => !fromClasses.has(classifier)),
+    repackaged: [...(fromClasses.has('TopSpeedWindowing') ? [TOP_SPEED_WINDOWING_EXAMPLE] : []), STATE_MACHINE_EXAMPLE],
+  };
+}
 
 /** Every file of examples/streaming/ a complete home has. */
-const EXAMPLE_FILES = [...Object.values(EXAMPLE_JARS), ...REPACKAGED_EXAMPLES.map((e) => e.file)];
+const EXAMPLE_FILES = [...Object.values(EXAMPLE_JARS), STATE_MACHINE_EXAMPLE.file];
 const MANIFEST = 'flink-operator-distribution.json';
 const LOCK_STALE_MS = 30 * 60_000;
 
@@ -187,8 +216,11 @@ async function build(release: PinnedFlinkRelease, home: string): Promise<void> {
 
     const libRoot = await findRoot(libraries, (dir) => hasFile(path.join(dir, 'lib'), /^flink-dist.*\.jar$/));
     if (!libRoot) throw new FlinkDistributionError('assemble lib/', `no lib/flink-dist*.jar in ${libraries}`);
-    const scriptRoot = await findRoot(scripts, (dir) => fs.existsSync(path.join(dir, 'conf', 'config.yaml')));
-    if (!scriptRoot) throw new FlinkDistributionError('assemble conf/', `no conf/config.yaml in ${scripts}`);
+    // Flink 1.19+ ships conf/config.yaml; older releases conf/flink-conf.yaml.
+    const scriptRoot = await findRoot(scripts, (dir) =>
+      [CONFIG_FILE, LEGACY_CONFIG_FILE].some((f) => fs.existsSync(path.join(dir, 'conf', f))),
+    );
+    if (!scriptRoot) throw new FlinkDistributionError('assemble conf/', `no conf/${CONFIG_FILE} in ${scripts}`);
 
     for (const dir of ['lib', 'opt', 'plugins']) {
       await fsp.rename(path.join(libRoot, dir), path.join(staged, dir));
@@ -261,37 +293,52 @@ async function downloadExamples(
   const downloads = path.join(work, 'downloads', 'examples');
   const missing = (file: string) => !fs.existsSync(path.join(target, file));
   await fsp.mkdir(target, { recursive: true });
-  for (const [classifier, name] of Object.entries(EXAMPLE_JARS)) {
+  const sources = exampleSources(release);
+  for (const [classifier, name] of sources.downloaded) {
     if (!missing(name)) continue;
     const jar = await downloadExamplesArtifact(release, classifier, downloads, logDir);
     await fsp.rename(jar, path.join(target, name));
   }
-  const repackaged = REPACKAGED_EXAMPLES.filter((e) => missing(e.file));
+  const repackaged = sources.repackaged.filter((e) => missing(e.file));
   if (repackaged.length === 0) return;
   const classes = await downloadExamplesArtifact(release, undefined, downloads, logDir);
+  const bundled: string[] = [];
+  for (const artifact of release.exampleDependencies ?? []) {
+    bundled.push(await downloadFlinkArtifact(artifact, release.examplesVersion, undefined, downloads, logDir));
+  }
   for (const example of repackaged) {
     const staged = path.join(downloads, example.file);
+    const spec = { source: classes, target: staged, mainClass: example.mainClass, prefixes: example.prefixes, bundled };
     await runStep(`repackage example ${example.file}`, logDir, process.env.FLINK_OPERATOR_PYTHON ?? 'python3', [
       '-c',
       REPACKAGE_SCRIPT,
-      classes,
-      staged,
-      example.prefix,
-      example.mainClass,
+      JSON.stringify(spec),
     ]);
     await fsp.rename(staged, path.join(target, example.file));
   }
 }
 
 /** Fetches one jar of flink-examples-streaming (the main artifact without a classifier); returns its path. */
-async function downloadExamplesArtifact(
+function downloadExamplesArtifact(
   release: PinnedFlinkRelease,
   classifier: string | undefined,
   downloads: string,
   logDir: string,
 ): Promise<string> {
-  const coordinates = `org.apache.flink:flink-examples-streaming:${release.examplesVersion}:jar`;
-  await runStep(`download example ${classifier ?? 'classes'}`, logDir, process.env.FLINK_OPERATOR_MAVEN ?? 'mvn', [
+  return downloadFlinkArtifact('flink-examples-streaming', release.examplesVersion, classifier, downloads, logDir);
+}
+
+/** Fetches one jar of `org.apache.flink:<artifact>:<version>` from Maven Central; returns its path. */
+async function downloadFlinkArtifact(
+  artifact: string,
+  version: string,
+  classifier: string | undefined,
+  downloads: string,
+  logDir: string,
+): Promise<string> {
+  const coordinates = `org.apache.flink:${artifact}:${version}:jar`;
+  const step = artifact === 'flink-examples-streaming' ? `example ${classifier ?? 'classes'}` : artifact;
+  await runStep(`download ${step}`, logDir, process.env.FLINK_OPERATOR_MAVEN ?? 'mvn', [
     '-B',
     '-q',
     'org.apache.maven.plugins:maven-dependency-plugin:2.8:copy',
@@ -299,27 +346,36 @@ async function downloadExamplesArtifact(
     `-DoutputDirectory=${downloads}`,
   ]);
   const suffix = classifier ? `-${classifier}` : '';
-  return path.join(downloads, `flink-examples-streaming-${release.examplesVersion}${suffix}.jar`);
+  return path.join(downloads, `${artifact}-${version}${suffix}.jar`);
 }
 
 /**
- * argv: source jar, target jar, package prefix, main class. Copies the entries under the prefix
- * into a new jar whose manifest names the main class (Main-Class for java -jar, program-class for
- * Flink's client), as Flink's own build of the example does.
+ * argv: a JSON object {source, target, mainClass, prefixes, bundled}. Copies the entries under
+ * the prefixes of the source jar, and the classes of each bundled jar, into a new jar whose
+ * manifest names the main class (Main-Class for java -jar, program-class for Flink's client), as
+ * Flink's own build of the example does.
  */
 const REPACKAGE_SCRIPT = `
-import sys, zipfile
-source, target, prefix, main = sys.argv[1:5]
-with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, 'w', zipfile.ZIP_DEFLATED) as zout:
+import json, sys, zipfile
+spec = json.loads(sys.argv[1])
+prefixes = tuple(spec['prefixes'])
+main = spec['mainClass']
+with zipfile.ZipFile(spec['target'], 'w', zipfile.ZIP_DEFLATED) as zout:
     zout.writestr('META-INF/MANIFEST.MF',
                   'Manifest-Version: 1.0\\r\\nMain-Class: %s\\r\\nprogram-class: %s\\r\\n\\r\\n' % (main, main))
     copied = 0
-    for entry in zin.infolist():
-        if entry.filename.startswith(prefix):
-            zout.writestr(entry, zin.read(entry))
-            copied += 1
-if copied == 0:
-    sys.exit('no entries under %s in %s' % (prefix, source))
+    with zipfile.ZipFile(spec['source']) as zin:
+        for entry in zin.infolist():
+            if entry.filename.startswith(prefixes):
+                zout.writestr(entry, zin.read(entry))
+                copied += 1
+    if copied == 0:
+        sys.exit('no entries under %s in %s' % (', '.join(prefixes), spec['source']))
+    for jar in spec['bundled']:
+        with zipfile.ZipFile(jar) as zin:
+            for entry in zin.infolist():
+                if entry.filename.endswith('.class'):
+                    zout.writestr(entry, zin.read(entry))
 `;
 
 /** The shallowest folder under `root` (depth <= 4) that satisfies `test`. */

@@ -12,11 +12,29 @@ export interface PinnedFlinkRelease {
   readonly version: string;
   /** The `flink-examples-streaming` release the example jars come from. */
   readonly examplesVersion: string;
+  /**
+   * Example jars Central lacks as classifier jars of `examplesVersion`: they are made from the
+   * classes of its main artifact instead, as StateMachineExample always is.
+   */
+  readonly repackagedExamples?: readonly 'TopSpeedWindowing'[];
+  /**
+   * Flink artifacts (of `examplesVersion`) the repackaged example jars bundle, as Flink's build
+   * shades them in, for releases whose flink-dist lacks them (1.18 has no datagen source).
+   */
+  readonly exampleDependencies?: readonly string[];
 }
 
 export const PINNED_FLINK_RELEASES: readonly PinnedFlinkRelease[] = [
   { line: '2.2', version: '2.2.1', examplesVersion: '2.3.0' },
   { line: '1.20', version: '1.20.5', examplesVersion: '1.20.0' },
+  // The newest 1.18 on PyPI; Central has no TopSpeedWindowing jar of any 1.18 release.
+  {
+    line: '1.18',
+    version: '1.18.1',
+    examplesVersion: '1.18.1',
+    repackagedExamples: ['TopSpeedWindowing'],
+    exampleDependencies: ['flink-connector-datagen'],
+  },
 ];
 
 /** The release for a Flink version given as `2.2`, `2.2.1`, `v2_2` or an image tag such as `flink:1.20-java17`. */

@@ -1,17 +1,22 @@
 /**
  * Reading and writing a Flink configuration folder as flat `key -> value` maps. Flink 1.19+ and
  * 2.x read `config.yaml` (standard YAML, nested or with dotted keys); 1.x still prefers a legacy
- * `flink-conf.yaml` when one is present, and so do we.
+ * `flink-conf.yaml` when one is present, and so do we; up to 1.18 it is the only file Flink reads.
  */
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import YAML from 'yaml';
+import {
+  LEGACY_CONFIG_FILE,
+  STANDARD_CONFIG_FILE as CONFIG_FILE,
+  readsLegacyConfigOnly,
+  toFlinkConfLines,
+} from '../config/config-file.ts';
+
+export { CONFIG_FILE, LEGACY_CONFIG_FILE };
 
 export type FlinkConfig = Record<string, string>;
-
-export const CONFIG_FILE = 'config.yaml';
-export const LEGACY_CONFIG_FILE = 'flink-conf.yaml';
 
 /** The configuration file Flink would read in `confDir`. */
 export function configFileIn(confDir: string): string {
@@ -58,9 +63,20 @@ function flatten(value: unknown, prefix: string, into: FlinkConfig): void {
   }
 }
 
-/** Writes `config` as `<confDir>/config.yaml` with flat keys, which every supported version reads. */
-export async function writeFlinkConfig(confDir: string, config: FlinkConfig): Promise<void> {
+/**
+ * Writes `config` as the file Flink `version` reads (`1.18`, `v1_18`, ...): flink-conf.yaml up to
+ * 1.18, else config.yaml with flat keys.
+ */
+export async function writeFlinkConfig(
+  confDir: string,
+  config: FlinkConfig,
+  version?: string,
+): Promise<void> {
   await fsp.mkdir(confDir, { recursive: true });
+  if (readsLegacyConfigOnly(version)) {
+    await fsp.writeFile(path.join(confDir, LEGACY_CONFIG_FILE), toFlinkConfLines(config));
+    return;
+  }
   const sorted = Object.fromEntries(Object.entries(config).sort(([a], [b]) => a.localeCompare(b)));
   await fsp.writeFile(path.join(confDir, CONFIG_FILE), YAML.stringify(sorted, { lineWidth: 0 }));
 }

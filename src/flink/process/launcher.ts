@@ -1,6 +1,6 @@
 /**
  * Starts one Flink JobManager or TaskManager as a local `java` process, the way Flink's scripts
- * would inside a container: its own conf folder (config.yaml written from a base folder plus
+ * would inside a container: its own conf folder (the configuration file its release reads, written from a base folder plus
  * overrides), log files, temp folder and a FLINK_HOME view whose usrlib/ is its own, with every
  * listening socket bound to one loopback address so many clusters can share the machine and the
  * standard ports.
@@ -188,7 +188,7 @@ export async function prepareFlinkProcess(options: StartFlinkProcessOptions): Pr
     const mappings = [...options.pathMappings, { containerPath: IMAGE_FLINK_HOME, hostPath: homeDir }];
     for (const [key, value] of Object.entries(config)) config[key] = rewritePaths(value, mappings);
   }
-  await writeFlinkConfig(confDir, config);
+  await writeFlinkConfig(confDir, config, dist.line);
   await makeHomeView(dist, homeDir, confDir, options.usrlibDir);
   const hostsFile = path.join(workDir, 'hosts');
   await fsp.writeFile(

@@ -8,7 +8,7 @@ import { FLINK_DEFAULTS, JOB_MANAGER_ENV_PREFIX, KEYS, TASK_MANAGER_ENV_PREFIX }
 import { loggingFiles } from '../config/logging.ts';
 import { processMemoryMiB } from '../config/memory.ts';
 import { parseList, parseMap, parseMapList } from '../config/values.ts';
-import { toConfigYaml } from '../config/yaml.ts';
+import { configFileName, renderConfigFile } from '../config/config-file.ts';
 import { POD_TEMPLATE_DIR, TASK_MANAGER_POD_TEMPLATE_FILE } from './cluster-config.ts';
 import {
   commonLabels,
@@ -47,7 +47,6 @@ const POD_TEMPLATE_VOLUME = 'pod-template-volume';
 const USER_ARTIFACTS_VOLUME = 'user-artifacts-volume';
 const USER_LIB_VOLUME = 'user-lib-dir';
 const USER_LIB_DIR = '/opt/flink/usrlib';
-const CONFIG_FILE = 'config.yaml';
 /** Log configuration files Flink ships, in the order it lists them in the config volume. */
 const LOG_FILE_ORDER = [
   'logback.xml',
@@ -104,7 +103,8 @@ function ownerReferences(config: Config): V1OwnerReference[] {
 }
 
 function mountFlinkConfig(pod: FlinkPod, ctx: ClusterContext): void {
-  const items = [...LOG_FILE_ORDER.filter((f) => f in ctx.logFiles), CONFIG_FILE].map((f) => ({
+  const configFile = configFileName(ctx.deployment.spec.flinkVersion);
+  const items = [...LOG_FILE_ORDER.filter((f) => f in ctx.logFiles), configFile].map((f) => ({
     key: f,
     path: f,
   }));
@@ -429,7 +429,9 @@ export function flinkConfigMap(ctx: ClusterContext): V1ConfigMap {
       namespace: ctx.namespace,
       labels: commonLabels(ctx.name, ctx.mode),
     },
-    data: { ...ctx.logFiles, [CONFIG_FILE]: toConfigYaml(ctx.config) },
+    data: ((file) => ({ ...ctx.logFiles, [file.name]: file.text }))(
+      renderConfigFile(ctx.deployment.spec.flinkVersion, ctx.config),
+    ),
   };
 }
 

@@ -52,7 +52,7 @@ function deployment(name: string, flinkConfiguration: Record<string, string> = {
   };
 }
 
-async function apply(obj: FlinkDeployment): Promise<{ ok: boolean; out: string }> {
+async function apply(obj: FlinkDeployment): ReturnType<typeof kubectl> {
   const file = path.join(workDir, `${obj.metadata.name}.yaml`);
   fs.writeFileSync(file, YAML.stringify(obj));
   return kubectl('apply', '-f', file);
@@ -118,6 +118,24 @@ test('a valid FlinkDeployment is accepted and stored with its defaults', async (
   assert.equal(stored.spec.job?.state, 'running');
   assert.equal(stored.spec.job?.upgradeMode, 'stateless');
   assert.equal(stored.spec.job?.parallelism, 1);
+});
+
+test('kubectl apply: Flink v1_18 is admitted with a deprecation warning, v1_14 denied naming the range', async () => {
+  const old = deployment('flink118');
+  old.spec.flinkVersion = 'v1_18';
+  old.spec.image = 'flink:1.18';
+  const accepted = await apply(old);
+  assert.ok(accepted.ok, accepted.out);
+  assert.match(accepted.stderr, /Warning: Flink version v1_18 is deprecated/);
+  const older = deployment('flink114');
+  older.spec.flinkVersion = 'v1_14';
+  const denied = await apply(older);
+  assert.equal(denied.ok, false, denied.out);
+  assert.match(denied.out, /denied the request/);
+  assert.match(
+    denied.out,
+    /Flink version v1_14 is not supported by this operator version \(supported: v1_15 to v2_4\)/,
+  );
 });
 
 test('a renewed certificate is published and served: requests keep being admitted', async () => {

@@ -43,9 +43,20 @@ const deploymentCases: Case[] = [
     { path: 'spec.flinkVersion', message: 'Flink Version must be defined.' },
   ],
   [
-    'unsupported flinkVersion',
-    deployment({ flinkVersion: 'v1_18' }),
-    { path: 'spec.flinkVersion', message: 'Flink version v1_18 is not supported by this operator version' },
+    'flinkVersion older than the supported range',
+    deployment({ flinkVersion: 'v1_14' }),
+    {
+      path: 'spec.flinkVersion',
+      message: 'Flink version v1_14 is not supported by this operator version (supported: v1_15 to v2_4)',
+    },
+  ],
+  [
+    'the oldest flinkVersion of the CRD',
+    deployment({ flinkVersion: 'v1_13' }),
+    {
+      path: 'spec.flinkVersion',
+      message: 'Flink version v1_13 is not supported by this operator version (supported: v1_15 to v2_4)',
+    },
   ],
   [
     'forbidden kubernetes.cluster-id',
@@ -547,6 +558,10 @@ describe('validateFlinkDeployment', () => {
 
   it('accepts every supported Flink version, memory from config, HA, nested config, quartz and classic crons', () => {
     for (const flinkVersion of ['v1_19', 'v1_20', 'v2_0', 'v2_1', 'v2_2', 'v2_3', 'v2_4']) {
+      assert.deepEqual(validateFlinkDeployment(deployment({ flinkVersion })), [], flinkVersion);
+    }
+    // Deprecated versions are accepted, as the compatible operator accepts them.
+    for (const flinkVersion of ['v1_15', 'v1_16', 'v1_17', 'v1_18']) {
       assert.deepEqual(validateFlinkDeployment(deployment({ flinkVersion })), [], flinkVersion);
     }
     const fromConfig = deployment({

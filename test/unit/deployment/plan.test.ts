@@ -698,6 +698,43 @@ describe('snapshots', () => {
     assert.ok(waiting.requeueAfterMs <= 50_000, 'requeued for the next tick');
   });
 
+  test('Flink before 1.17 cannot trigger checkpoints: a nonce is answered with a Warning, periodic ones wait', () => {
+    const v116 = (job: Partial<NonNullable<FlinkDeploymentSpec['job']>> = {}) =>
+      spec({ flinkVersion: 'v1_16', image: 'flink:1.16' }, job);
+    for (const snapshotResources of [false, true]) {
+      const p = plan(resource(v116({ checkpointTriggerNonce: 2 }), runningStatus(v116()), 3), observed(), {
+        snapshotResources,
+      });
+      assert.deepEqual(p.actions, [], `snapshotResources ${snapshotResources}`);
+      assert.deepEqual(reasons(p), ['CheckpointError']);
+      assert.match(p.events[0]!.message, /requires Flink 1\.17\+/);
+      assert.equal(recorded(p.status)?.spec.job?.checkpointTriggerNonce, 2, 'the nonce is done with');
+    }
+    const status = runningStatus(v116());
+    const minute = Math.floor(NOW / 60_000) * 60_000;
+    status.jobStatus!.checkpointInfo = { lastPeriodicCheckpointTimestamp: minute - 1 };
+    const periodic = plan(
+      resource(v116(), status),
+      observed(),
+      { periodicCheckpoint: every('0 * * * * ?') },
+      minute,
+    );
+    assert.deepEqual(periodic.actions, []);
+    const v117 = spec({ flinkVersion: 'v1_17', image: 'flink:1.17' }, { checkpointTriggerNonce: 2 });
+    assert.deepEqual(
+      types(
+        plan(
+          resource(v117, runningStatus(spec({ flinkVersion: 'v1_17', image: 'flink:1.17' })), 3),
+          observed(),
+          {
+            snapshotResources: false,
+          },
+        ).actions,
+      ),
+      ['triggerCheckpoint'],
+    );
+  });
+
   test('savepoint history beyond the limit is disposed, keeping the newest', () => {
     const status = runningStatus(spec());
     const history = [1, 2, 3, 4].map((i) => ({

@@ -112,5 +112,41 @@ test('pinned releases are found by line, exact version, flinkVersion or image ta
   assert.equal(pinnedFlinkRelease('v1_20').version, '1.20.5');
   assert.equal(pinnedFlinkRelease('flink:1.20-java17').version, '1.20.5');
   assert.equal(pinnedFlinkRelease('2.2.0').version, '2.2.1');
-  assert.throws(() => pinnedFlinkRelease('1.18'), /unsupported Flink version "1.18"/);
+  assert.equal(pinnedFlinkRelease('flink:1.18').version, '1.18.1');
+  assert.equal(pinnedFlinkRelease('v1_18').version, '1.18.1');
+  assert.throws(
+    () => pinnedFlinkRelease('1.17'),
+    /unsupported Flink version "1.17" \(supported lines: 2\.2, 1\.20, 1\.18\)/,
+  );
+});
+
+test('Flink up to 1.18 gets flink-conf.yaml (its only file), read back the same; 1.19 on config.yaml', async () => {
+  const config = {
+    'rest.port': '8081',
+    'pipeline.jars': 'a.jar;b.jar',
+    'env.java.opts.all': '--add-opens=x=ALL-UNNAMED',
+  };
+  for (const [version, file] of [
+    ['1.18', 'flink-conf.yaml'],
+    ['v1_15', 'flink-conf.yaml'],
+    ['1.19', 'config.yaml'],
+    ['1.20', 'config.yaml'],
+    ['2.2', 'config.yaml'],
+  ] as const) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flink-conf-'));
+    try {
+      await writeFlinkConfig(dir, config, version);
+      assert.deepEqual(fs.readdirSync(dir), [file], version);
+      assert.deepEqual(await readFlinkConfig(dir), config, version);
+    } finally {
+      fs.rmSync(dir, { recursive: true });
+    }
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flink-conf-'));
+  try {
+    await writeFlinkConfig(dir, { 'b.key': 'x', 'a.key': 'y: z' }, '1.18');
+    assert.equal(fs.readFileSync(path.join(dir, 'flink-conf.yaml'), 'utf8'), 'a.key: y: z\nb.key: x\n');
+  } finally {
+    fs.rmSync(dir, { recursive: true });
+  }
 });

@@ -66,6 +66,20 @@ describe('session job submission', () => {
     });
   });
 
+  test('a session cluster before Flink 1.17 gets no job configuration with the run request', () => {
+    const spec = { job: { parallelism: 2 }, flinkConfiguration: { 'pipeline.name': 'p' } };
+    for (const version of ['v1_15', 'v1_16']) {
+      assert.deepEqual(runRequest(spec, 'id', undefined, version), { jobId: 'id', parallelism: 2 }, version);
+    }
+    for (const version of ['v1_17', 'v1_18', 'v1_20', 'v2_2', undefined]) {
+      assert.equal(
+        runRequest(spec, 'id', undefined, version).flinkConfiguration?.['pipeline.name'],
+        'p',
+        String(version),
+      );
+    }
+  });
+
   test('jobs keep their checkpoints on cancellation unless told otherwise', () => {
     const key = 'execution.checkpointing.externalized-checkpoint-retention';
     assert.equal(jobConfiguration({ job: { upgradeMode: 'last-state' } })[key], 'RETAIN_ON_CANCELLATION');

@@ -97,6 +97,29 @@ test('validation rejects with the validator messages and allows valid or foreign
   assert.equal(other.allowed, true);
 });
 
+test('Flink versions: deprecated ones are admitted with a warning, older ones refused naming the range', async () => {
+  const review = (flinkVersion: string) =>
+    validate(
+      { uid: 'v', kind: kind('FlinkDeployment'), operation: 'CREATE', object: deployment({ flinkVersion }) },
+      noLookups,
+    );
+  for (const version of ['v1_15', 'v1_16', 'v1_17', 'v1_18']) {
+    const response = await review(version);
+    assert.equal(response.allowed, true, version);
+    assert.equal(response.warnings?.length, 1, version);
+    assert.match(response.warnings![0]!, new RegExp(`^Flink version ${version} is deprecated`));
+  }
+  assert.deepEqual(await review('v1_19'), { uid: 'v', allowed: true });
+  for (const version of ['v1_13', 'v1_14']) {
+    const response = await review(version);
+    assert.equal(response.allowed, false, version);
+    assert.equal(
+      response.status?.message,
+      `Flink version ${version} is not supported by this operator version (supported: v1_15 to v2_4)`,
+    );
+  }
+});
+
 test('certificates are renewed when close to expiry or missing a name', async () => {
   const now = new Date('2030-01-01T00:00:00Z');
   const names = { dnsNames: ['svc.ns.svc'], ipAddresses: ['127.0.0.1'] };

@@ -62,6 +62,25 @@ describe('operator defaults', () => {
     assert.match(v118['env.java.opts.all'] ?? '', /--add-exports/);
   });
 
+  test('before Flink 1.17 the image and CPU also go under the older key names', () => {
+    const at = (flinkVersion: FlinkDeploymentSpec['flinkVersion']) =>
+      effectiveConfiguration(deployment({ ...base, flinkVersion, image: 'flink:x' }), {});
+    for (const version of ['v1_15', 'v1_16'] as const) {
+      const config = at(version);
+      assert.equal(config['kubernetes.container.image'], 'flink:x', version);
+      assert.equal(config['kubernetes.container.image.ref'], undefined, version);
+      assert.equal(config['kubernetes.jobmanager.cpu'], '1.0', version);
+      assert.equal(config['kubernetes.taskmanager.cpu'], '1.0', version);
+      assert.equal(config['kubernetes.jobmanager.cpu.amount'], '1.0', version);
+    }
+    for (const version of ['v1_17', 'v1_18', 'v2_2'] as const) {
+      const config = at(version);
+      assert.equal(config['kubernetes.container.image.ref'], 'flink:x', version);
+      assert.equal(config['kubernetes.container.image'], undefined, version);
+      assert.equal(config['kubernetes.jobmanager.cpu'], undefined, version);
+    }
+  });
+
   test('spec flinkConfiguration (nested maps flattened) overrides defaults', () => {
     const config = effectiveConfiguration(
       deployment({

@@ -133,6 +133,24 @@ describe('native application cluster', () => {
     assert.equal(conf['$internal.pipeline.job-id'], 'jid');
   });
 
+  test('Flink up to 1.18 reads flink-conf.yaml: the ConfigMap and the pods name that file', () => {
+    const legacy = build({ ...app, image: 'flink:1.18', flinkVersion: 'v1_18' });
+    const cm = legacy.configMaps[0]!;
+    assert.deepEqual(Object.keys(cm.data ?? {}).sort(), ['flink-conf.yaml', 'log4j-console.properties']);
+    const lines = cm.data!['flink-conf.yaml']!.split('\n');
+    assert.ok(lines.includes('kubernetes.cluster-id: wc'), cm.data!['flink-conf.yaml']);
+    assert.ok(lines.includes('pipeline.jars: local:///opt/flink/job.jar'));
+    const volume = (legacy.jobManagerDeployment.spec!.template.spec!.volumes ?? []).find(
+      (v) => v.name === 'flink-config-volume',
+    );
+    assert.deepEqual(
+      volume?.configMap?.items?.map((i) => i.key),
+      ['log4j-console.properties', 'flink-conf.yaml'],
+    );
+    const current = build({ ...app, image: 'flink:1.19', flinkVersion: 'v1_19' });
+    assert.ok('config.yaml' in (current.configMaps[0]!.data ?? {}));
+  });
+
   test('Services: headless internal and ClusterIP rest', () => {
     const [internal, rest] = objects.services;
     assert.equal(internal?.metadata?.name, 'wc');
