@@ -103,7 +103,7 @@ const app = {
   },
 };
 
-test('an invalid spec ends as a status error and a ValidationError Warning, and nothing is deployed', async () => {
+test('an unsupported Flink version ends as a status error and an UnsupportedFlinkVersion Warning, and nothing is deployed', async () => {
   await create(deployment('bad-version', { ...app, flinkVersion: 'v1_13' }));
   const status = await eventually(
     async () => {
@@ -118,10 +118,10 @@ test('an invalid spec ends as a status error and a ValidationError Warning, and 
   assert.equal(status.lifecycleState, 'FAILED');
   const warnings = await eventually(
     async () => {
-      const list = (await events('bad-version')).filter((e) => e.reason === 'ValidationError');
+      const list = (await events('bad-version')).filter((e) => e.reason === 'UnsupportedFlinkVersion');
       return list.length > 0 ? list : undefined;
     },
-    { what: 'a ValidationError event' },
+    { what: 'an UnsupportedFlinkVersion event' },
   );
   assert.equal(warnings[0]?.type, 'Warning');
   const deployments = await apps.listNamespacedDeployment({ namespace: ns.name });
