@@ -7,14 +7,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
+import { COMPAT_DIR } from './compat-dir.ts';
 
-const PROJECT_ROOT = path.resolve(import.meta.dirname, '..', '..');
-
-/** Where the fixtures are read from: FLINK_OPERATOR_COMPAT_DIR, else ../shared/compat/upstream. */
-export const COMPAT_DIR = path.resolve(
-  PROJECT_ROOT,
-  process.env.FLINK_OPERATOR_COMPAT_DIR ?? path.join('..', 'shared', 'compat', 'upstream'),
-);
+export { COMPAT_DIR };
 
 /** A path inside the fixtures. */
 export const compatPath = (...parts: string[]) => path.join(COMPAT_DIR, ...parts);
