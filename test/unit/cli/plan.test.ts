@@ -1,4 +1,7 @@
-/** `flink-operator plan` on the upstream example manifests, first deploys and updates. */
+/**
+ * `flink-operator plan` on the project's examples (first deploys and updates) and, where the
+ * compatibility fixtures are present, on every upstream example manifest.
+ */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -8,9 +11,13 @@ import { planManifest } from '../../../src/cli/plan.ts';
 import { OperatorConfig } from '../../../src/runtime/index.ts';
 import { compatPath, compatSkip } from '../../support/compat.ts';
 
-const EXAMPLES = compatPath('examples');
+const UPSTREAM = compatPath('examples');
 const skip = compatSkip();
-const example = (name: string) => fs.readFileSync(path.join(EXAMPLES, name), 'utf8');
+const upstream = (name: string) => fs.readFileSync(path.join(UPSTREAM, name), 'utf8');
+const OURS = path.resolve(import.meta.dirname, '..', '..', '..', 'examples');
+const example = (name: string) => fs.readFileSync(path.join(OURS, name), 'utf8');
+const NATIVE = 'application/native.yaml';
+const HA = 'upgrades/last-state-ha.yaml';
 
 /** The comment lines of the output, without `# `. */
 const notes = (text: string) =>
@@ -35,35 +42,28 @@ function edited(
   return YAML.stringify(doc);
 }
 
-test(
-  'a first deploy of basic.yaml: valid, and the JobManager Deployment, ConfigMap and Services it creates',
-  { skip },
-  () => {
-    const result = planManifest({ manifest: example('basic.yaml') });
-    assert.equal(result.valid, true);
-    assert.deepEqual(notes(result.text).slice(0, 2), [
-      'FlinkDeployment default/basic-example',
-      'validation: OK',
-    ]);
-    assert.deepEqual(
-      objects(result.text).map((o) => `${o.kind}/${o.metadata.name}`),
-      [
-        'Deployment/basic-example',
-        'ConfigMap/flink-config-basic-example',
-        'Service/basic-example',
-        'Service/basic-example-rest',
-      ],
-    );
-  },
-);
+test('a first deploy of an application: valid, and the JobManager Deployment, ConfigMap and Services it creates', () => {
+  const result = planManifest({ manifest: example(NATIVE) });
+  assert.equal(result.valid, true);
+  assert.deepEqual(notes(result.text).slice(0, 2), ['FlinkDeployment default/app-native', 'validation: OK']);
+  assert.deepEqual(
+    objects(result.text).map((o) => `${o.kind}/${o.metadata.name}`),
+    [
+      'Deployment/app-native',
+      'ConfigMap/flink-config-app-native',
+      'Service/app-native',
+      'Service/app-native-rest',
+    ],
+  );
+});
 
 test('every upstream example plans without error; other kinds are named and left alone', { skip }, () => {
   assert.match(
-    planManifest({ manifest: example('hpa_basic-hpa.yaml') }).text,
+    planManifest({ manifest: upstream('hpa_basic-hpa.yaml') }).text,
     /^# HorizontalPodAutoscaler default\/basic-hpa\n# not a Flink resource/,
   );
-  for (const file of fs.readdirSync(EXAMPLES).filter((f) => f.endsWith('.yaml'))) {
-    const text = example(file);
+  for (const file of fs.readdirSync(UPSTREAM).filter((f) => f.endsWith('.yaml'))) {
+    const text = upstream(file);
     const result = planManifest({ manifest: text });
     if (!/^kind:\s*FlinkDeployment/m.test(text)) continue;
     assert.match(result.text, /^# FlinkDeployment /m, file);
@@ -75,16 +75,17 @@ test('every upstream example plans without error; other kinds are named and left
   }
 });
 
-test('several documents: a session cluster and its session jobs are each validated', { skip }, () => {
-  const result = planManifest({ manifest: example('basic-session-deployment-and-job.yaml') });
+test('several documents: a session cluster and its session jobs are each validated', () => {
+  const manifest = `${example('session/session-cluster.yaml')}\n---\n${example('session/session-jobs.yaml')}`;
+  const result = planManifest({ manifest });
   const lines = notes(result.text);
-  assert.ok(lines.includes('FlinkSessionJob default/basic-session-job-example'));
+  assert.ok(lines.includes('FlinkSessionJob default/session-job-windowing'), lines.join('\n'));
   assert.equal(lines.filter((l) => l === 'validation: OK').length, 3);
   assert.equal(result.valid, true);
 });
 
-test('an invalid manifest prints the validator messages and no objects', { skip }, () => {
-  const manifest = edited('basic.yaml', (d) => {
+test('an invalid manifest prints the validator messages and no objects', () => {
+  const manifest = edited(NATIVE, (d) => {
     d.spec.flinkConfiguration = { 'kubernetes.cluster-id': 'x' };
     d.spec.job!.parallelism = 0;
   });
@@ -98,23 +99,27 @@ test('an invalid manifest prints the validator messages and no objects', { skip 
   assert.equal(objects(result.text).length, 0);
 });
 
-test(
-  'savepoint upgrade: a parallelism change of a savepoint-mode job stops with a savepoint and redeploys from it',
-  { skip },
-  () => {
-    const current = example('basic-checkpoint-ha.yaml');
-    const manifest = edited('basic-checkpoint-ha.yaml', (d) => (d.spec.job!.parallelism = 4));
-    const lines = notes(planManifest({ manifest, current }).text);
-    assert.ok(lines.includes('update from the deployed spec (UPGRADE):'), lines.join('\n'));
-    assert.ok(lines.includes('  savepoint upgrade: stop the job with a savepoint, then redeploy from it'));
-    assert.ok(lines.includes('  job.parallelism: 2 -> 4'));
-  },
-);
+test('savepoint upgrade: a parallelism change of a savepoint-mode job stops with a savepoint and redeploys from it', () => {
+  const current = example('upgrades/savepoint-upgrade.yaml');
+  const manifest = edited('upgrades/savepoint-upgrade.yaml', (d) => (d.spec.job!.parallelism = 4));
+  const lines = notes(planManifest({ manifest, current }).text);
+  assert.ok(lines.includes('update from the deployed spec (UPGRADE):'), lines.join('\n'));
+  assert.ok(lines.includes('  savepoint upgrade: stop the job with a savepoint, then redeploy from it'));
+  assert.ok(lines.includes('  job.parallelism: 2 -> 4'));
+});
 
-test('last-state and stateless upgrades, suspend and changes that need no redeploy', { skip }, () => {
-  const current = example('basic-checkpoint-ha.yaml');
+test('last-state and stateless upgrades, suspend and changes that need no redeploy', () => {
+  const current = edited(HA, (d) => (d.spec.job!.upgradeMode = 'savepoint'));
   const plan = (edit: Parameters<typeof edited>[1]) =>
-    notes(planManifest({ manifest: edited('basic-checkpoint-ha.yaml', edit), current }).text)[3];
+    notes(
+      planManifest({
+        manifest: edited(HA, (d) => {
+          d.spec.job!.upgradeMode = 'savepoint';
+          edit(d);
+        }),
+        current,
+      }).text,
+    )[3];
   assert.equal(
     plan((d) => {
       d.spec.job!.upgradeMode = 'last-state';
@@ -125,7 +130,7 @@ test('last-state and stateless upgrades, suspend and changes that need no redepl
   assert.equal(
     plan((d) => {
       d.spec.job!.upgradeMode = 'stateless';
-      d.spec.image = 'flink:2.2.1';
+      d.spec.image = 'flink:1.20.5';
     }),
     '  stateless upgrade: delete the cluster, redeploy the job from empty state',
   );
@@ -143,32 +148,26 @@ test('last-state and stateless upgrades, suspend and changes that need no redepl
   );
 });
 
-test(
-  'the current resource may be the deployed object with its status: its lastReconciledSpec is what runs',
-  { skip },
-  () => {
-    const deployed = YAML.parse(example('basic.yaml'));
-    const running = { ...deployed.spec, job: { ...deployed.spec.job, parallelism: 3 } };
-    deployed.status = {
-      lifecycleState: 'STABLE',
-      jobStatus: { state: 'RUNNING', jobId: 'a'.repeat(32) },
-      reconciliationStatus: {
-        state: 'DEPLOYED',
-        lastReconciledSpec: JSON.stringify({ spec: running, resource_metadata: { firstDeployment: true } }),
-      },
-    };
-    const lines = notes(
-      planManifest({ manifest: example('basic.yaml'), current: YAML.stringify(deployed) }).text,
-    );
-    assert.ok(lines.includes('  job.parallelism: 3 -> 2'), lines.join('\n'));
-  },
-);
+test('the current resource may be the deployed object with its status: its lastReconciledSpec is what runs', () => {
+  const deployed = YAML.parse(example(NATIVE));
+  const running = { ...deployed.spec, job: { ...deployed.spec.job, parallelism: 3 } };
+  deployed.status = {
+    lifecycleState: 'STABLE',
+    jobStatus: { state: 'RUNNING', jobId: 'a'.repeat(32) },
+    reconciliationStatus: {
+      state: 'DEPLOYED',
+      lastReconciledSpec: JSON.stringify({ spec: running, resource_metadata: { firstDeployment: true } }),
+    },
+  };
+  const lines = notes(planManifest({ manifest: example(NATIVE), current: YAML.stringify(deployed) }).text);
+  assert.ok(lines.includes('  job.parallelism: 3 -> 2'), lines.join('\n'));
+});
 
-test('operator configuration reaches the generated objects', { skip }, () => {
+test('operator configuration reaches the generated objects', () => {
   const config = new OperatorConfig({
-    'kubernetes.operator.default-configuration.flink-version.v2_2+.rest.port': '9090',
+    'kubernetes.operator.default-configuration.flink-version.v1_20+.rest.port': '9090',
   });
-  const result = planManifest({ manifest: example('basic.yaml'), operatorConfig: config });
+  const result = planManifest({ manifest: example(NATIVE), operatorConfig: config });
   const deployment = YAML.parseAllDocuments(result.text)[0]!.toJS() as {
     spec: { template: { spec: { containers: { ports: { name: string; containerPort: number }[] }[] } } };
   };
