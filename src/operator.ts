@@ -34,9 +34,7 @@ export interface OperatorOptions {
 }
 
 export function createOperator(options: OperatorOptions = {}): Manager {
-  const kubeConfig = options.kubeconfig
-    ? KubeConfig.loadFiles([options.kubeconfig])
-    : KubeConfig.loadDefault();
+  const kubeConfig = KubeConfig.load(options.kubeconfig);
   const manager = new Manager({
     kubeConfig,
     ...(options.configSource ? { configSource: options.configSource } : {}),

@@ -11,13 +11,10 @@ export interface CrdsOptions {
   out?: (line: string) => void;
 }
 
-const loadConfig = (kubeconfig: string | undefined) =>
-  kubeconfig ? KubeConfig.loadFiles([kubeconfig]) : KubeConfig.loadDefault();
-
 /** Exit code 0 when every CRD is this release's, 1 otherwise (each line says what to do). */
 export async function crdsCheck(opts: CrdsOptions = {}): Promise<number> {
   const out = opts.out ?? console.log;
-  const client = new KubeClient(loadConfig(opts.kubeconfig));
+  const client = new KubeClient(KubeConfig.load(opts.kubeconfig));
   try {
     const assessments = await inspectCrds(client);
     for (const a of assessments) out(describeAssessment(a));
@@ -30,7 +27,7 @@ export async function crdsCheck(opts: CrdsOptions = {}): Promise<number> {
 export async function crdsApply(opts: CrdsOptions = {}): Promise<number> {
   const out = opts.out ?? console.log;
   try {
-    const outcomes = await installCrds(loadConfig(opts.kubeconfig));
+    const outcomes = await installCrds(KubeConfig.load(opts.kubeconfig));
     for (const { name, outcome } of outcomes) out(`${name}: ${outcome}`);
     return 0;
   } catch (err) {

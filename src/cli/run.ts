@@ -23,13 +23,11 @@ export async function runOperator(opts: RunOptions): Promise<number> {
   });
   manager.installSignalHandlers();
   await manager.start();
-  const kubeConfig = () =>
-    opts.kubeconfig ? KubeConfig.loadFiles([opts.kubeconfig]) : KubeConfig.loadDefault();
-  void reportInstalledCrds(new KubeClient(kubeConfig()), manager.log);
+  void reportInstalledCrds(new KubeClient(KubeConfig.load(opts.kubeconfig)), manager.log);
   let webhook: RunningWebhook | undefined;
   try {
     if (opts.webhook || manager.config.get(WebhookOptions.enabled)) {
-      const client = new KubeClient(kubeConfig());
+      const client = new KubeClient(KubeConfig.load(opts.kubeconfig));
       // Loaded only when served: its certificate code is a few MiB the operator alone does not need.
       const { startWebhook } = await import('../webhook/index.ts');
       webhook = await startWebhook({

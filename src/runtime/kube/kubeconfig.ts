@@ -86,6 +86,11 @@ export class KubeConfig implements KubeConfigLike {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /** `--kubeconfig FILE` when given, else the default chain (`loadDefault`), as kubectl chooses. */
+  static load(file?: string): KubeConfig {
+    return file ? KubeConfig.loadFiles([file]) : KubeConfig.loadDefault();
+  }
+
   /**
    * The process's own cluster, in the order controllers conventionally look: the `KUBECONFIG`
    * files, the service account of the pod it runs in, then `~/.kube/config`.
