@@ -19,6 +19,7 @@ import {
   streamingDeployment,
   waitFor,
   type E2eEnv,
+  kubernetesHa,
 } from './support.ts';
 
 let env: E2eEnv;
@@ -56,8 +57,7 @@ test('a standalone application with Kubernetes HA: the JobManager runs with its 
   deployment.spec.mode = 'standalone';
   deployment.spec.flinkConfiguration = {
     ...deployment.spec.flinkConfiguration,
-    'high-availability.type': 'kubernetes',
-    'high-availability.storageDir': `file://${stateDir}/ha`,
+    ...kubernetesHa(stateDir),
   };
   await createDeployment(env, deployment);
   const d = await waitFor(env, name, 'RUNNING', runningAndStable);

@@ -4,10 +4,9 @@
  * JobManager container restarts in its pod and Flink recovers the job from its latest checkpoint.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import YAML from 'yaml';
-import { binaryPath } from '../../src/devcluster/versions.ts';
+import { kubectl } from '../support/kubectl.ts';
 import {
   createDeployment,
   e2eFile,
@@ -15,6 +14,7 @@ import {
   runningAndStable,
   streamingDeployment,
   waitFor,
+  kubernetesHa,
 } from './support.ts';
 import type { E2eEnv } from './support.ts';
 import { eventually } from '../support/cluster.ts';
@@ -23,21 +23,13 @@ const NAME = 'exec-ha';
 let env: E2eEnv;
 const stateDir = e2eFile('e2e-exec', (e) => (env = e));
 
-function kubectl(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const res = spawnSync(
-    binaryPath('kubectl'),
-    ['--kubeconfig', process.env.FLINK_OPERATOR_TEST_KUBECONFIG!, '-n', env.namespace, ...args],
-    { encoding: 'utf8', timeout: 60_000 },
-  );
-  return { code: res.status, stdout: res.stdout, stderr: res.stderr };
-}
+const inNamespace = (...args: string[]) => kubectl('-n', env.namespace, ...args);
 
 test('kubectl exec reads the JobManager’s configuration, and kill 1 restarts it into the recovered job', async () => {
   const deployment = streamingDeployment(NAME, stateDir, { upgradeMode: 'last-state' });
   deployment.spec.flinkConfiguration = {
     ...deployment.spec.flinkConfiguration,
-    'high-availability.type': 'kubernetes',
-    'high-availability.storageDir': `file://${stateDir}/ha`,
+    ...kubernetesHa(stateDir),
   };
   await createDeployment(env, deployment);
   const running = await waitFor(env, NAME, 'RUNNING', runningAndStable, 240_000);
@@ -53,16 +45,24 @@ test('kubectl exec reads the JobManager’s configuration, and kill 1 restarts i
   });
   const jm = pods.items[0]!.metadata!.name!;
 
-  const conf = kubectl('exec', jm, '-c', 'flink-main-container', '--', 'cat', '/opt/flink/conf/config.yaml');
-  assert.equal(conf.code, 0, conf.stderr);
-  const parsed = YAML.parse(conf.stdout) as Record<string, unknown>;
+  const conf = await inNamespace(
+    'exec',
+    jm,
+    '-c',
+    'flink-main-container',
+    '--',
+    'cat',
+    '/opt/flink/conf/config.yaml',
+  );
+  assert.ok(conf.ok, conf.out);
+  const parsed = YAML.parse(conf.out) as Record<string, unknown>;
   const flat = (key: string): unknown =>
     parsed[key] ?? key.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)?.[k], parsed);
   assert.equal(flat('kubernetes.cluster-id'), NAME, 'the JobManager runs with the operator’s configuration');
   assert.equal(flat('high-availability.type'), 'kubernetes');
 
-  const kill = kubectl('exec', jm, '-c', 'flink-main-container', '--', '/bin/sh', '-c', 'kill 1');
-  assert.equal(kill.code, 0, kill.stderr);
+  const kill = await inNamespace('exec', jm, '-c', 'flink-main-container', '--', '/bin/sh', '-c', 'kill 1');
+  assert.ok(kill.ok, kill.out);
   const restarted = await eventually(
     async () => {
       const pod = await env.core.readNamespacedPod({ name: jm, namespace: env.namespace });
@@ -74,7 +74,7 @@ test('kubectl exec reads the JobManager’s configuration, and kill 1 restarts i
   assert.equal(restarted.restartCount, 1);
   assert.equal(restarted.lastState?.terminated?.exitCode, 143, 'SIGTERM ended the JobManager');
   assert.match(
-    kubectl('get', 'pod', jm, '--no-headers').stdout,
+    (await inNamespace('get', 'pod', jm, '--no-headers')).out,
     new RegExp(`^${jm}\\s+\\S+\\s+\\S+\\s+1\\b`),
   );
 
@@ -91,7 +91,7 @@ test('kubectl exec reads the JobManager’s configuration, and kill 1 restarts i
   );
   assert.equal(recovered.latest.restored?.is_savepoint, false, 'restored from a checkpoint');
   assert.match(
-    kubectl('logs', jm, '-c', 'flink-main-container').stdout,
+    (await inNamespace('logs', jm, '-c', 'flink-main-container')).out,
     new RegExp(`Restoring job ${jobId}`),
   );
   await waitFor(env, NAME, 'RUNNING and STABLE after the restart', runningAndStable, 120_000);

@@ -15,6 +15,7 @@ import {
   streamingDeployment,
   waitFor,
   type E2eEnv,
+  kubernetesHa,
 } from './support.ts';
 import { eventually } from '../support/cluster.ts';
 
@@ -26,8 +27,7 @@ test('a last-state upgrade keeps the job and restores its latest checkpoint thro
   const deployment = streamingDeployment(NAME, stateDir, { upgradeMode: 'last-state' });
   deployment.spec.flinkConfiguration = {
     ...deployment.spec.flinkConfiguration,
-    'high-availability.type': 'kubernetes',
-    'high-availability.storageDir': `file://${stateDir}/ha`,
+    ...kubernetesHa(stateDir),
   };
   await createDeployment(env, deployment);
   const first = await waitFor(env, NAME, 'RUNNING', runningAndStable, 240_000);

@@ -210,6 +210,12 @@ export async function eventReasons(env: E2eEnv, name: string): Promise<string[]>
   return list.items.filter((e) => e.involvedObject.name === name).map((e) => e.reason ?? '');
 }
 
+/** The Flink configuration of Kubernetes HA with its storage under `dir`. */
+export const kubernetesHa = (dir: string) => ({
+  'high-availability.type': 'kubernetes',
+  'high-availability.storageDir': `file://${dir}/ha`,
+});
+
 /** A FlinkDeployment running the stateful TopSpeedWindowing example, savepoints under `dir`. */
 export function streamingDeployment(
   name: string,
